@@ -1,0 +1,57 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Codec turns values of one registered type into bytes and back.
+type Codec interface {
+	// Name identifies the codec ("json", "proto").
+	Name() string
+	Marshal(v any) ([]byte, error)
+	// Unmarshal decodes data into v, a pointer to a new value.
+	Unmarshal(data []byte, v any) error
+}
+
+// JSONCodec encodes plain structs with encoding/json.
+type JSONCodec struct{}
+
+// Name returns "json".
+func (JSONCodec) Name() string { return "json" }
+
+// Marshal encodes v as JSON.
+func (JSONCodec) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// Unmarshal decodes JSON data into v.
+func (JSONCodec) Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// ProtoCodec encodes proto.Message values in the protobuf wire format,
+// deterministically (map entries sorted), so equal messages give equal
+// bytes and hashes over them are stable.
+type ProtoCodec struct{}
+
+// Name returns "proto".
+func (ProtoCodec) Name() string { return "proto" }
+
+var deterministic = proto.MarshalOptions{Deterministic: true}
+
+// Marshal encodes v, which must be a proto.Message.
+func (ProtoCodec) Marshal(v any) ([]byte, error) {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("domain: proto codec: %T is not a proto.Message", v)
+	}
+	return deterministic.Marshal(m)
+}
+
+// Unmarshal decodes data into v, which must be a proto.Message.
+func (ProtoCodec) Unmarshal(data []byte, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return fmt.Errorf("domain: proto codec: %T is not a proto.Message", v)
+	}
+	return proto.Unmarshal(data, m)
+}

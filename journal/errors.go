@@ -1,0 +1,50 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+var (
+	// ErrVersionConflict is returned by Append when the aggregate's stream is
+	// not at the expected version: someone else appended first. Nothing was
+	// written. The error is a *ConflictError.
+	ErrVersionConflict = errors.New("version conflict")
+	// ErrInvalidAppend is returned by Append for records that cannot be
+	// appended as given (no records, wrong aggregate id, versions that do not
+	// follow the expected version, no type name). Nothing was written.
+	ErrInvalidAppend = errors.New("invalid append")
+	// ErrOutcomeUnknown is returned when an append was sent but its result
+	// was not received (timeout, lost connection): it may or may not have
+	// been written. Read the stream to find out.
+	ErrOutcomeUnknown = errors.New("append outcome unknown")
+	// ErrUnavailable is returned when the journal cannot be reached; the
+	// request was not sent, so nothing was written.
+	ErrUnavailable = errors.New("journal unavailable")
+	// ErrClosed is returned by a journal after Close.
+	ErrClosed = errors.New("journal closed")
+	// ErrPartition is returned for a partition number outside 0..P-1.
+	ErrPartition = errors.New("no such partition")
+	// ErrCorrupt is returned when a stored record cannot be read back as it
+	// was written (a transform fails to verify or decode it).
+	ErrCorrupt = errors.New("corrupt record")
+)
+
+// ConflictError says which append lost and to what.
+type ConflictError struct {
+	AggregateID uuid.UUID
+	// Expected is the version the append expected the stream to be at.
+	Expected uint64
+	// Actual is the version the stream was at, when the backend knows it.
+	Actual uint64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("journal: aggregate %s: expected version %d, stream is at version %d: %v",
+		e.AggregateID, e.Expected, e.Actual, ErrVersionConflict)
+}
+
+// Is makes errors.Is(err, ErrVersionConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrVersionConflict }

@@ -1,0 +1,209 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/journal"
+)
+
+// Config configures a memory journal.
+type Config struct {
+	// Partitions is the number of partitions of the global log (default 1).
+	Partitions int
+}
+
+// Journal is an in-memory journal.Journal. Each partition has its own lock;
+// an aggregate's records live in its partition's log, and the aggregate
+// keeps the positions of its records.
+type Journal struct {
+	parts  []*partition
+	mu     sync.RWMutex // guards closed
+	closed bool
+	done   chan struct{}
+}
+
+type partition struct {
+	mu      sync.RWMutex
+	log     []journal.Notification // log[i] has position i+1
+	streams map[uuid.UUID][]uint64 // aggregate id -> positions, by version
+	wake    chan struct{}          // closed and replaced on every commit
+}
+
+var _ journal.Journal = (*Journal)(nil)
+
+// New returns an empty memory journal.
+func New(cfg Config) (*Journal, error) {
+	if cfg.Partitions == 0 {
+		cfg.Partitions = 1
+	}
+	if cfg.Partitions < 0 {
+		return nil, fmt.Errorf("memory journal: Partitions = %d, want at least 1", cfg.Partitions)
+	}
+	j := &Journal{parts: make([]*partition, cfg.Partitions), done: make(chan struct{})}
+	for i := range j.parts {
+		j.parts[i] = &partition{streams: map[uuid.UUID][]uint64{}, wake: make(chan struct{})}
+	}
+	return j, nil
+}
+
+func (j *Journal) checkOpen() error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return journal.ErrClosed
+	}
+	return nil
+}
+
+// Append implements journal.Journal.
+func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, records []journal.Record) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := journal.CheckAppend(id, expected, records); err != nil {
+		return 0, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return 0, err
+	}
+	pn := journal.PartitionOf(id, len(j.parts))
+	p := j.parts[pn]
+	// Copy outside the lock: the caller may reuse its buffers.
+	copies := make([]journal.Notification, len(records))
+	for i, r := range records {
+		r.Data = append([]byte(nil), r.Data...)
+		copies[i] = journal.Notification{Partition: pn, Record: r}
+	}
+	p.mu.Lock()
+	positions := p.streams[id]
+	if v := uint64(len(positions)); v != expected {
+		p.mu.Unlock()
+		return 0, &journal.ConflictError{AggregateID: id, Expected: expected, Actual: v}
+	}
+	for i := range copies {
+		pos := uint64(len(p.log)) + 1
+		copies[i].Position = pos
+		p.log = append(p.log, copies[i])
+		positions = append(positions, pos)
+	}
+	p.streams[id] = positions
+	last := uint64(len(p.log))
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+	return last, nil
+}
+
+// Read implements journal.Journal.
+func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]journal.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	if from == 0 {
+		from = 1
+	}
+	p := j.parts[journal.PartitionOf(id, len(j.parts))]
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	positions := p.streams[id]
+	n := uint64(len(positions))
+	if to == 0 || to > n {
+		to = n
+	}
+	if from > to {
+		return nil, nil
+	}
+	out := make([]journal.Record, 0, to-from+1)
+	for _, pos := range positions[from-1 : to] {
+		out = append(out, p.log[pos-1].Record)
+	}
+	return out, nil
+}
+
+// Partitions implements journal.Journal.
+func (j *Journal) Partitions() int { return len(j.parts) }
+
+// Select implements journal.Journal.
+func (j *Journal) Select(ctx context.Context, pn int, start uint64, limit int) ([]journal.Notification, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := journal.CheckPartition(pn, len(j.parts)); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("memory journal: select limit %d, want at least 1", limit)
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	if start == 0 {
+		start = 1
+	}
+	p := j.parts[pn]
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := uint64(len(p.log))
+	if start > n {
+		return nil, nil
+	}
+	end := min(n, start-1+uint64(limit))
+	return append([]journal.Notification(nil), p.log[start-1:end]...), nil
+}
+
+// Head implements journal.Journal.
+func (j *Journal) Head(ctx context.Context, pn int) (uint64, error) {
+	if err := journal.CheckPartition(pn, len(j.parts)); err != nil {
+		return 0, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return 0, err
+	}
+	p := j.parts[pn]
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return uint64(len(p.log)), nil
+}
+
+// Wait implements journal.Journal.
+func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error) {
+	if err := journal.CheckPartition(pn, len(j.parts)); err != nil {
+		return 0, err
+	}
+	p := j.parts[pn]
+	for {
+		if err := j.checkOpen(); err != nil {
+			return 0, err
+		}
+		p.mu.RLock()
+		head, wake := uint64(len(p.log)), p.wake
+		p.mu.RUnlock()
+		if head > after {
+			return head, nil
+		}
+		select {
+		case <-wake:
+		case <-j.done:
+		case <-ctx.Done():
+			return head, ctx.Err()
+		}
+	}
+}
+
+// Close implements journal.Journal. Waiters return ErrClosed.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.closed {
+		j.closed = true
+		close(j.done)
+	}
+	return nil
+}

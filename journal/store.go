@@ -1,0 +1,101 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/domain"
+)
+
+// Transform changes records on their way into the journal and back:
+// compression, encryption and hash chaining are transforms. Encode runs on
+// write in the order the transforms were given; Decode runs on read in the
+// reverse order. A transform records what it did in Record.Headers.
+type Transform interface {
+	Encode(r *Record) error
+	Decode(r *Record) error
+}
+
+// EventStore maps domain events to journal records and back: the registry
+// encodes and decodes event values, then the transforms run.
+type EventStore struct {
+	journal    Journal
+	registry   *domain.Registry
+	transforms []Transform
+}
+
+// NewEventStore returns an event store over j that encodes with registry
+// and applies transforms in order on write.
+func NewEventStore(j Journal, registry *domain.Registry, transforms ...Transform) *EventStore {
+	return &EventStore{journal: j, registry: registry, transforms: transforms}
+}
+
+// Journal returns the journal under the store.
+func (s *EventStore) Journal() Journal { return s.journal }
+
+// Registry returns the store's type registry.
+func (s *EventStore) Registry() *domain.Registry { return s.registry }
+
+// Encode turns events into records ready to append.
+func (s *EventStore) Encode(events []domain.Envelope) ([]Record, error) {
+	records := make([]Record, len(events))
+	for i := range events {
+		e := &events[i]
+		enc, err := s.registry.Encode(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
+		}
+		r := Record{AggregateID: e.AggregateID, Version: e.Version, Type: enc.Type, SchemaVersion: enc.SchemaVersion,
+			Time: e.Time, Data: enc.Data, Meta: e.Meta}
+		for _, t := range s.transforms {
+			if err := t.Encode(&r); err != nil {
+				return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
+			}
+		}
+		records[i] = r
+	}
+	return records, nil
+}
+
+// Append encodes events and appends them to aggregate id's stream at the
+// expected version. It returns the log position of the last event.
+func (s *EventStore) Append(ctx context.Context, id uuid.UUID, expected uint64, events []domain.Envelope) (uint64, error) {
+	records, err := s.Encode(events)
+	if err != nil {
+		return 0, err
+	}
+	return s.journal.Append(ctx, id, expected, records)
+}
+
+// Decode turns a stored record back into a domain event. An unknown type
+// name is an error that names the type, the aggregate and the version.
+func (s *EventStore) Decode(r Record) (domain.Envelope, error) {
+	for i := len(s.transforms) - 1; i >= 0; i-- {
+		if err := s.transforms[i].Decode(&r); err != nil {
+			return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
+		}
+	}
+	v, err := s.registry.Decode(domain.Encoded{Type: r.Type, SchemaVersion: r.SchemaVersion, Data: r.Data})
+	if err != nil {
+		return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
+	}
+	return domain.Envelope{AggregateID: r.AggregateID, Version: r.Version, Time: r.Time, Type: r.Type, Data: v, Meta: r.Meta}, nil
+}
+
+// Load reads and decodes aggregate id's events with from <= version <= to
+// (to == 0: all). An unknown aggregate has no events.
+func (s *EventStore) Load(ctx context.Context, id uuid.UUID, from, to uint64) ([]domain.Envelope, error) {
+	records, err := s.journal.Read(ctx, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]domain.Envelope, len(records))
+	for i := range records {
+		if events[i], err = s.Decode(records[i]); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
