@@ -15,6 +15,14 @@ type Aggregate interface {
 	// return an error (see UnknownEvent) before changing anything when it
 	// cannot apply the event.
 	Apply(event any) error
+
+	// Provided by Base.
+	ID() uuid.UUID
+	Version() uint64
+	CreatedAt() time.Time
+	ModifiedAt() time.Time
+	Pending() []Envelope
+	CollectEvents() []Envelope
 	root() *Base
 }
 

@@ -38,8 +38,14 @@ func (s *EventStore) Journal() Journal { return s.journal }
 // Registry returns the store's type registry.
 func (s *EventStore) Registry() *domain.Registry { return s.registry }
 
-// Encode turns events into records ready to append.
-func (s *EventStore) Encode(events []domain.Envelope) ([]Record, error) {
+// HeaderAggregateType is the header of an aggregate's first record that
+// names the aggregate's registered type, so that the aggregate can be
+// rebuilt knowing only its id.
+const HeaderAggregateType = "aggregate-type"
+
+// Encode turns events into records ready to append. aggregateType, when
+// not empty, is recorded on the aggregate's first record.
+func (s *EventStore) Encode(aggregateType string, events []domain.Envelope) ([]Record, error) {
 	records := make([]Record, len(events))
 	for i := range events {
 		e := &events[i]
@@ -49,6 +55,9 @@ func (s *EventStore) Encode(events []domain.Envelope) ([]Record, error) {
 		}
 		r := Record{AggregateID: e.AggregateID, Version: e.Version, Type: enc.Type, SchemaVersion: enc.SchemaVersion,
 			Time: e.Time, Data: enc.Data, Meta: e.Meta}
+		if e.Version == 1 && aggregateType != "" {
+			r.Headers = map[string]string{HeaderAggregateType: aggregateType}
+		}
 		for _, t := range s.transforms {
 			if err := t.Encode(&r); err != nil {
 				return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
@@ -59,10 +68,11 @@ func (s *EventStore) Encode(events []domain.Envelope) ([]Record, error) {
 	return records, nil
 }
 
-// Append encodes events and appends them to aggregate id's stream at the
-// expected version. It returns the log position of the last event.
-func (s *EventStore) Append(ctx context.Context, id uuid.UUID, expected uint64, events []domain.Envelope) (uint64, error) {
-	records, err := s.Encode(events)
+// Append encodes events and appends them to the stream of aggregate id, of
+// the registered type aggregateType, at the expected version. It returns the
+// log position of the last event.
+func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.UUID, expected uint64, events []domain.Envelope) (uint64, error) {
+	records, err := s.Encode(aggregateType, events)
 	if err != nil {
 		return 0, err
 	}
@@ -82,6 +92,17 @@ func (s *EventStore) Decode(r Record) (domain.Envelope, error) {
 		return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
 	}
 	return domain.Envelope{AggregateID: r.AggregateID, Version: r.Version, Time: r.Time, Type: r.Type, Data: v, Meta: r.Meta}, nil
+}
+
+// AggregateType returns the registered type name recorded on aggregate
+// id's first record, or "" when the aggregate has no events or none was
+// recorded.
+func (s *EventStore) AggregateType(ctx context.Context, id uuid.UUID) (string, error) {
+	first, err := s.journal.Read(ctx, id, 1, 1)
+	if err != nil || len(first) == 0 {
+		return "", err
+	}
+	return first[0].Headers[HeaderAggregateType], nil
 }
 
 // Load reads and decodes aggregate id's events with from <= version <= to

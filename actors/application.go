@@ -1,0 +1,281 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/journal"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/snapshots"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
+)
+
+// Config configures an Application. The zero value (with a Registry) runs
+// on the in-memory journal and snapshot store.
+type Config struct {
+	// Registry maps event and aggregate types to names. Required.
+	Registry *domain.Registry
+	// Journal stores events. Default: a new in-memory journal with one
+	// partition.
+	Journal journal.Journal
+	// Snapshots stores snapshots. Default: a new in-memory store.
+	Snapshots snapshots.Store
+	// Transforms change records on their way into the journal (compression,
+	// encryption, hash chain), in order.
+	Transforms []journal.Transform
+	// Clock stamps events. Default: the system clock.
+	Clock domain.Clock
+	// NewID makes aggregate ids. Default: random (v4) UUIDs.
+	NewID domain.IDFunc
+	// MaxSelectLimit is the largest limit NotificationLog.Select accepts
+	// (default 1000).
+	MaxSelectLimit int
+	// Logger receives the application's logs. Nil discards them.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Clock == nil {
+		c.Clock = domain.SystemClock{}
+	}
+	if c.NewID == nil {
+		c.NewID = domain.NewID
+	}
+	if c.MaxSelectLimit == 0 {
+		c.MaxSelectLimit = 1000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Validate reports the first setting that is wrong.
+func (c *Config) Validate() error {
+	if c.Registry == nil {
+		return errors.New("actors: Config.Registry is nil: make one with domain.NewRegistry and register the event types")
+	}
+	if c.MaxSelectLimit < 0 {
+		return fmt.Errorf("actors: Config.MaxSelectLimit = %d, want at least 1", c.MaxSelectLimit)
+	}
+	return nil
+}
+
+// Application is the application layer: it saves aggregates, gets them
+// back through repositories, snapshots them, and serves the notification
+// log.
+type Application struct {
+	cfg       Config
+	events    *journal.EventStore
+	snapshots snapshots.Store
+	log       *NotificationLog
+	owned     []io.Closer // stores the application made, closed by Close
+
+	mu       sync.RWMutex
+	policies map[string]snapshots.Policy // aggregate type name -> policy
+
+	closed atomic.Bool
+}
+
+// NewApplication returns an application configured by cfg.
+func NewApplication(cfg Config) (*Application, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	app := &Application{cfg: cfg, policies: map[string]snapshots.Policy{}}
+	if cfg.Journal == nil {
+		j, err := jmemory.New(jmemory.Config{})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Journal = j
+		app.owned = append(app.owned, j)
+	}
+	if cfg.Snapshots == nil {
+		s := smemory.New()
+		cfg.Snapshots = s
+		app.owned = append(app.owned, s)
+	}
+	app.cfg = cfg
+	app.events = journal.NewEventStore(cfg.Journal, cfg.Registry, cfg.Transforms...)
+	app.snapshots = cfg.Snapshots
+	app.log = &NotificationLog{events: app.events, max: cfg.MaxSelectLimit}
+	return app, nil
+}
+
+// Registry returns the application's type registry.
+func (a *Application) Registry() *domain.Registry { return a.cfg.Registry }
+
+// Events returns the application's event store.
+func (a *Application) Events() *journal.EventStore { return a.events }
+
+// Snapshots returns the application's snapshot store.
+func (a *Application) Snapshots() snapshots.Store { return a.snapshots }
+
+// Clock returns the clock that stamps events.
+func (a *Application) Clock() domain.Clock { return a.cfg.Clock }
+
+// Logger returns the application's logger.
+func (a *Application) Logger() *slog.Logger { return a.cfg.Logger }
+
+// NewID returns a new aggregate id.
+func (a *Application) NewID() uuid.UUID { return a.cfg.NewID() }
+
+// NotificationLog returns the log of all events, in the order they were
+// saved.
+func (a *Application) NotificationLog() *NotificationLog { return a.log }
+
+// SetSnapshotPolicy sets when aggregates of the registered type name are
+// snapshotted after a save.
+func (a *Application) SetSnapshotPolicy(typeName string, p snapshots.Policy) {
+	a.mu.Lock()
+	a.policies[typeName] = p
+	a.mu.Unlock()
+}
+
+func (a *Application) policy(typeName string) snapshots.Policy {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if p, ok := a.policies[typeName]; ok {
+		return p
+	}
+	return snapshots.Never
+}
+
+// Save appends each aggregate's pending events to the journal, each
+// aggregate atomically and only if nobody else saved it since it was got
+// (ErrVersionConflict otherwise). It returns the log position of each
+// aggregate's last new event (0 for an aggregate with nothing pending).
+// Save stops at the first aggregate that fails; aggregates before it are
+// saved, and the failed one keeps its pending events.
+func (a *Application) Save(ctx context.Context, aggregates ...domain.Aggregate) ([]uint64, error) {
+	if a.closed.Load() {
+		return nil, ErrClosed
+	}
+	positions := make([]uint64, len(aggregates))
+	for i, agg := range aggregates {
+		pending := agg.Pending()
+		if len(pending) == 0 {
+			continue
+		}
+		before := agg.Version() - uint64(len(pending))
+		name, err := a.cfg.Registry.AggregateName(agg)
+		if err != nil {
+			return positions, fmt.Errorf("actors: save aggregate %s: %w", agg.ID(), err)
+		}
+		last, err := a.events.Append(ctx, name, agg.ID(), before, pending)
+		if err != nil {
+			return positions, fmt.Errorf("actors: save aggregate %s: %w", agg.ID(), err)
+		}
+		agg.CollectEvents()
+		positions[i] = last
+		if a.policy(name)(before, agg.Version()) {
+			a.snapshotQuietly(ctx, agg)
+		}
+	}
+	return positions, nil
+}
+
+// snapshotQuietly saves a snapshot and logs a failure: a snapshot is an
+// optimisation and never fails the save that triggered it.
+func (a *Application) snapshotQuietly(ctx context.Context, agg domain.Aggregate) {
+	if err := a.saveSnapshot(ctx, agg); err != nil {
+		a.cfg.Logger.Warn("snapshot failed", "aggregate", agg.ID(), "version", agg.Version(), "err", err)
+	}
+}
+
+func (a *Application) saveSnapshot(ctx context.Context, agg domain.Aggregate) error {
+	s, err := a.cfg.Registry.TakeSnapshot(agg)
+	if err != nil {
+		return err
+	}
+	return a.snapshots.Save(ctx, s)
+}
+
+// TakeSnapshot snapshots the aggregate at the given version (0: its latest
+// version).
+func (a *Application) TakeSnapshot(ctx context.Context, id uuid.UUID, version uint64) error {
+	agg, err := a.load(ctx, id, version, nil)
+	if err != nil {
+		return err
+	}
+	return a.saveSnapshot(ctx, agg)
+}
+
+// load rebuilds aggregate id at version (0: latest) from its latest
+// snapshot at or below that version and the events after it. newFn makes a
+// blank aggregate when there is no snapshot; nil means look the type up in
+// the registry from the snapshot or fail.
+func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (domain.Aggregate, error) {
+	var agg domain.Aggregate
+	snap, err := a.snapshots.Latest(ctx, id, version)
+	switch {
+	case err == nil:
+		if agg, err = a.cfg.Registry.Restore(snap); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, snapshots.ErrNotFound):
+	default:
+		return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+	}
+	from := uint64(1)
+	if agg != nil {
+		from = agg.Version() + 1
+	}
+	var events []domain.Envelope
+	if version == 0 || from <= version {
+		if events, err = a.events.Load(ctx, id, from, version); err != nil {
+			return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+		}
+	}
+	if agg == nil {
+		if len(events) == 0 {
+			return nil, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
+		}
+		if newFn == nil {
+			if agg, err = a.blank(ctx, id); err != nil {
+				return nil, err
+			}
+		} else {
+			agg = newFn()
+		}
+	}
+	if err := domain.Replay(agg, events...); err != nil {
+		return nil, err
+	}
+	domain.SetClock(agg, a.cfg.Clock)
+	return agg, nil
+}
+
+// blank returns a new aggregate of the type recorded on id's first event.
+func (a *Application) blank(ctx context.Context, id uuid.UUID) (domain.Aggregate, error) {
+	name, err := a.events.AggregateType(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("actors: aggregate %s: its first event does not name its type", id)
+	}
+	return a.cfg.Registry.NewAggregate(name)
+}
+
+// Close closes the stores the application made for itself (not the ones
+// passed in Config). It is safe to call more than once.
+func (a *Application) Close() error {
+	if a.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	for _, c := range a.owned {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
