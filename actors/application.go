@@ -31,6 +31,9 @@ type Config struct {
 	// Transforms change records on their way into the journal (compression,
 	// encryption, hash chain), in order.
 	Transforms []journal.Transform
+	// SnapshotTransforms change snapshots on their way into the snapshot
+	// store (compression, encryption), in order.
+	SnapshotTransforms []snapshots.Transform
 	// Clock stamps events. Default: the system clock.
 	Clock domain.Clock
 	// NewID makes aggregate ids. Default: random (v4) UUIDs.
@@ -197,6 +200,11 @@ func (a *Application) saveSnapshot(ctx context.Context, agg domain.Aggregate) er
 	if err != nil {
 		return err
 	}
+	for _, t := range a.cfg.SnapshotTransforms {
+		if err := t.EncodeSnapshot(&s); err != nil {
+			return fmt.Errorf("actors: snapshot aggregate %s version %d: %w", s.AggregateID, s.Version, err)
+		}
+	}
 	return a.snapshots.Save(ctx, s)
 }
 
@@ -219,6 +227,11 @@ func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, ne
 	snap, err := a.snapshots.Latest(ctx, id, version)
 	switch {
 	case err == nil:
+		for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
+			if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(&snap); err != nil {
+				return nil, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", id, snap.Version, err)
+			}
+		}
 		if agg, err = a.cfg.Registry.Restore(snap); err != nil {
 			return nil, err
 		}

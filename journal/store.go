@@ -13,9 +13,11 @@ import (
 // compression, encryption and hash chaining are transforms. Encode runs on
 // write in the order the transforms were given; Decode runs on read in the
 // reverse order. A transform records what it did in Record.Headers.
+// (A transform that also applies to snapshots implements
+// snapshots.Transform too.)
 type Transform interface {
-	Encode(r *Record) error
-	Decode(r *Record) error
+	EncodeRecord(r *Record) error
+	DecodeRecord(r *Record) error
 }
 
 // EventStore maps domain events to journal records and back: the registry
@@ -59,7 +61,7 @@ func (s *EventStore) Encode(aggregateType string, events []domain.Envelope) ([]R
 			r.Headers = map[string]string{HeaderAggregateType: aggregateType}
 		}
 		for _, t := range s.transforms {
-			if err := t.Encode(&r); err != nil {
+			if err := t.EncodeRecord(&r); err != nil {
 				return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
 			}
 		}
@@ -83,7 +85,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.U
 // name is an error that names the type, the aggregate and the version.
 func (s *EventStore) Decode(r Record) (domain.Envelope, error) {
 	for i := len(s.transforms) - 1; i >= 0; i-- {
-		if err := s.transforms[i].Decode(&r); err != nil {
+		if err := s.transforms[i].DecodeRecord(&r); err != nil {
 			return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
 		}
 	}

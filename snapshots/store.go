@@ -33,3 +33,12 @@ func Check(s domain.Snapshot) error {
 	}
 	return nil
 }
+
+// Transform changes snapshots on their way into the store and back
+// (compression, encryption). EncodeSnapshot runs on save in the order the
+// transforms were given, DecodeSnapshot on load in reverse order; a
+// transform records what it did in Snapshot.Headers.
+type Transform interface {
+	EncodeSnapshot(s *domain.Snapshot) error
+	DecodeSnapshot(s *domain.Snapshot) error
+}
