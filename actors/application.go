@@ -201,7 +201,7 @@ func (a *Application) saveSnapshot(ctx context.Context, agg domain.Aggregate) er
 		return err
 	}
 	for _, t := range a.cfg.SnapshotTransforms {
-		if err := t.EncodeSnapshot(&s); err != nil {
+		if err := t.EncodeSnapshot(ctx, &s); err != nil {
 			return fmt.Errorf("actors: snapshot aggregate %s version %d: %w", s.AggregateID, s.Version, err)
 		}
 	}
@@ -228,7 +228,7 @@ func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, ne
 	switch {
 	case err == nil:
 		for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
-			if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(&snap); err != nil {
+			if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(ctx, &snap); err != nil {
 				return nil, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", id, snap.Version, err)
 			}
 		}

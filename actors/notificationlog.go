@@ -38,6 +38,6 @@ func (l *NotificationLog) SelectPartition(ctx context.Context, partition int, st
 }
 
 // Decode returns the domain event a notification carries.
-func (l *NotificationLog) Decode(n journal.Notification) (domain.Envelope, error) {
-	return l.events.Decode(n.Record)
+func (l *NotificationLog) Decode(ctx context.Context, n journal.Notification) (domain.Envelope, error) {
+	return l.events.Decode(ctx, n.Record)
 }

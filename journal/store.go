@@ -16,8 +16,8 @@ import (
 // (A transform that also applies to snapshots implements
 // snapshots.Transform too.)
 type Transform interface {
-	EncodeRecord(r *Record) error
-	DecodeRecord(r *Record) error
+	EncodeRecord(ctx context.Context, r *Record) error
+	DecodeRecord(ctx context.Context, r *Record) error
 }
 
 // EventStore maps domain events to journal records and back: the registry
@@ -47,7 +47,7 @@ const HeaderAggregateType = "aggregate-type"
 
 // Encode turns events into records ready to append. aggregateType, when
 // not empty, is recorded on the aggregate's first record.
-func (s *EventStore) Encode(aggregateType string, events []domain.Envelope) ([]Record, error) {
+func (s *EventStore) Encode(ctx context.Context, aggregateType string, events []domain.Envelope) ([]Record, error) {
 	records := make([]Record, len(events))
 	for i := range events {
 		e := &events[i]
@@ -61,7 +61,7 @@ func (s *EventStore) Encode(aggregateType string, events []domain.Envelope) ([]R
 			r.Headers = map[string]string{HeaderAggregateType: aggregateType}
 		}
 		for _, t := range s.transforms {
-			if err := t.EncodeRecord(&r); err != nil {
+			if err := t.EncodeRecord(ctx, &r); err != nil {
 				return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
 			}
 		}
@@ -74,7 +74,7 @@ func (s *EventStore) Encode(aggregateType string, events []domain.Envelope) ([]R
 // the registered type aggregateType, at the expected version. It returns the
 // log position of the last event.
 func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.UUID, expected uint64, events []domain.Envelope) (uint64, error) {
-	records, err := s.Encode(aggregateType, events)
+	records, err := s.Encode(ctx, aggregateType, events)
 	if err != nil {
 		return 0, err
 	}
@@ -83,9 +83,9 @@ func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.U
 
 // Decode turns a stored record back into a domain event. An unknown type
 // name is an error that names the type, the aggregate and the version.
-func (s *EventStore) Decode(r Record) (domain.Envelope, error) {
+func (s *EventStore) Decode(ctx context.Context, r Record) (domain.Envelope, error) {
 	for i := len(s.transforms) - 1; i >= 0; i-- {
-		if err := s.transforms[i].DecodeRecord(&r); err != nil {
+		if err := s.transforms[i].DecodeRecord(ctx, &r); err != nil {
 			return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
 		}
 	}
@@ -116,7 +116,7 @@ func (s *EventStore) Load(ctx context.Context, id uuid.UUID, from, to uint64) ([
 	}
 	events := make([]domain.Envelope, len(records))
 	for i := range records {
-		if events[i], err = s.Decode(records[i]); err != nil {
+		if events[i], err = s.Decode(ctx, records[i]); err != nil {
 			return nil, err
 		}
 	}

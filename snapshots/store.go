@@ -39,6 +39,6 @@ func Check(s domain.Snapshot) error {
 // transforms were given, DecodeSnapshot on load in reverse order; a
 // transform records what it did in Snapshot.Headers.
 type Transform interface {
-	EncodeSnapshot(s *domain.Snapshot) error
-	DecodeSnapshot(s *domain.Snapshot) error
+	EncodeSnapshot(ctx context.Context, s *domain.Snapshot) error
+	DecodeSnapshot(ctx context.Context, s *domain.Snapshot) error
 }

@@ -54,7 +54,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "notification log: %d notifications\n", len(notifications))
 	for _, n := range notifications {
-		e, err := app.NotificationLog().Decode(n)
+		e, err := app.NotificationLog().Decode(ctx, n)
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func TestDogSchool(t *testing.T) {
 		assert.Equal(t, dogID, n.AggregateID)
 		assert.Equal(t, uint64(i+1), n.Version)
 	}
-	first, err := app.NotificationLog().Decode(notifications[0])
+	first, err := app.NotificationLog().Decode(ctx, notifications[0])
 	require.NoError(t, err)
 	assert.Equal(t, school.Registered{Name: "Fido"}, first.Data)
 
