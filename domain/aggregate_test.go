@@ -1,0 +1,141 @@
+package domain_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/domain"
+)
+
+var errNoTricksForUnnamed = errors.New("an unnamed dog learns no tricks")
+
+// picky is a dog whose Apply refuses tricks before it has a name.
+type picky struct{ Dog }
+
+func (p *picky) Apply(event any) error {
+	if _, ok := event.(TrickAdded); ok && p.Name == "" {
+		return errNoTricksForUnnamed
+	}
+	return p.Dog.Apply(event)
+}
+
+func newDog(t *testing.T, clock domain.Clock) *Dog {
+	d := &Dog{}
+	domain.Init(d, uuid.New(), clock)
+	return d
+}
+
+func TestRaise(t *testing.T) {
+	clock := domain.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	d := newDog(t, clock)
+	require.NoError(t, d.Register("Fido"))
+	clock.Advance(time.Minute)
+	require.NoError(t, d.AddTrick("sit"))
+
+	assert.Equal(t, uint64(2), d.Version())
+	assert.Equal(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), d.CreatedAt())
+	assert.Equal(t, time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC), d.ModifiedAt())
+	pending := d.Pending()
+	require.Len(t, pending, 2)
+	assert.Equal(t, d.ID(), pending[1].AggregateID)
+	assert.Equal(t, uint64(2), pending[1].Version)
+	assert.Equal(t, TrickAdded{Trick: "sit"}, pending[1].Data)
+	assert.Equal(t, d.ModifiedAt(), pending[1].Time)
+
+	assert.Len(t, d.CollectEvents(), 2)
+	assert.Empty(t, d.Pending())
+	assert.Equal(t, uint64(2), d.Version(), "collecting does not change the version")
+}
+
+func TestRaiseWithoutID(t *testing.T) {
+	d := &Dog{}
+	err := d.Register("Fido")
+	assert.ErrorIs(t, err, domain.ErrNoID)
+	assert.Zero(t, d.Version())
+	assert.Empty(t, d.Pending())
+}
+
+func TestFailingApplyLeavesAggregateAsItWas(t *testing.T) {
+	p := &picky{}
+	domain.Init(p, uuid.New(), nil)
+	err := domain.Raise(p, TrickAdded{Trick: "sit"})
+	require.ErrorIs(t, err, errNoTricksForUnnamed)
+	assert.Zero(t, p.Version())
+	assert.Empty(t, p.Pending())
+	assert.Empty(t, p.Tricks)
+
+	err = domain.Raise(p, struct{ X int }{1})
+	require.ErrorIs(t, err, domain.ErrUnknownEvent)
+	assert.Zero(t, p.Version())
+}
+
+func history(t *testing.T) (*Dog, []domain.Envelope) {
+	d := newDog(t, nil)
+	require.NoError(t, d.Register("Fido"))
+	require.NoError(t, d.AddTrick("sit"))
+	require.NoError(t, d.AddTrick("roll over"))
+	return d, d.CollectEvents()
+}
+
+func TestRebuild(t *testing.T) {
+	d, events := history(t)
+	copy, err := domain.Rebuild(func() *Dog { return &Dog{} }, events...)
+	require.NoError(t, err)
+	assert.Equal(t, d.ID(), copy.ID())
+	assert.Equal(t, d.Version(), copy.Version())
+	assert.Equal(t, d.Name, copy.Name)
+	assert.Equal(t, d.Tricks, copy.Tricks)
+	assert.Equal(t, d.CreatedAt(), copy.CreatedAt())
+	assert.Equal(t, d.ModifiedAt(), copy.ModifiedAt())
+	assert.Empty(t, copy.Pending(), "replayed events are not pending")
+}
+
+func TestReplayRejectsForeignEvent(t *testing.T) {
+	d, events := history(t)
+	_, other := history(t)
+	copy, err := domain.Rebuild(func() *Dog { return &Dog{} }, events[:2]...)
+	require.NoError(t, err)
+
+	err = domain.Replay(copy, other[2])
+	require.ErrorIs(t, err, domain.ErrHistory)
+	assert.Contains(t, err.Error(), d.ID().String(), "the error names the aggregate")
+	assert.Contains(t, err.Error(), other[2].AggregateID.String(), "the error names the event's aggregate")
+	assert.Equal(t, uint64(2), copy.Version(), "left as it was")
+	assert.Equal(t, []string{"sit"}, copy.Tricks)
+}
+
+func TestReplayRejectsOutOfOrder(t *testing.T) {
+	_, events := history(t)
+	copy, err := domain.Rebuild(func() *Dog { return &Dog{} }, events[0])
+	require.NoError(t, err)
+
+	err = domain.Replay(copy, events[2])
+	require.ErrorIs(t, err, domain.ErrHistory)
+	assert.Contains(t, err.Error(), "version 3")
+	assert.Contains(t, err.Error(), "at version 1")
+	assert.Equal(t, uint64(1), copy.Version())
+	assert.Empty(t, copy.Tricks)
+
+	// A gap in the middle of a batch: nothing of the batch is applied.
+	err = domain.Replay(copy, events[1], events[1])
+	require.ErrorIs(t, err, domain.ErrHistory)
+	assert.Equal(t, uint64(1), copy.Version())
+	assert.Empty(t, copy.Tricks)
+}
+
+func TestRebuildFailsWhole(t *testing.T) {
+	d := &picky{}
+	id := uuid.New()
+	events := []domain.Envelope{
+		{AggregateID: id, Version: 1, Data: TrickAdded{Trick: "sit"}},
+	}
+	got, err := domain.Rebuild(func() *picky { return &picky{} }, events...)
+	require.ErrorIs(t, err, errNoTricksForUnnamed)
+	assert.Nil(t, got, "no half-built aggregate escapes")
+	assert.Zero(t, d.Version())
+}
