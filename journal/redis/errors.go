@@ -1,0 +1,14 @@
+package redis
+
+import "errors"
+
+var (
+	// ErrConfig is returned by New for a Config that cannot work; the
+	// message names the setting.
+	ErrConfig = errors.New("invalid redis journal config")
+	// ErrPartitionsMismatch is returned by New when the journal in Redis
+	// was created with another number of partitions. P is fixed at
+	// creation: opening with another P would put aggregates in the wrong
+	// partition.
+	ErrPartitionsMismatch = errors.New("partitions differ from the journal's")
+)

@@ -1,0 +1,306 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/factum-dev/factum/journal"
+)
+
+// Journal is a journal.Journal on Redis or Redis Cluster.
+type Journal struct {
+	cfg     Config
+	client  goredis.UniversalClient
+	single  *goredis.Client        // standalone, or nil
+	cluster *goredis.ClusterClient // cluster, or nil
+	keys    keys
+	appendS script
+	readS   script
+	com     *committer
+
+	mu     sync.RWMutex // guards closed
+	closed bool
+}
+
+var _ journal.Journal = (*Journal)(nil)
+
+// New connects to Redis, records the number of partitions on first use (or
+// checks it against the recorded one), loads the scripts, and starts the
+// group-commit senders.
+func New(ctx context.Context, cfg Config) (*Journal, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opts, copts, err := cfg.options()
+	if err != nil {
+		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
+	}
+	j := &Journal{cfg: cfg, keys: newKeys(cfg.KeyPrefix, cfg.Partitions),
+		appendS: newScript(appendScript), readS: newScript(readScript)}
+	if copts != nil {
+		j.cluster = goredis.NewClusterClient(copts)
+		j.client = j.cluster
+	} else {
+		j.single = goredis.NewClient(opts)
+		j.client = j.single
+	}
+	if err := j.open(ctx); err != nil {
+		_ = j.client.Close()
+		return nil, err
+	}
+	j.com = newCommitter(j)
+	return j, nil
+}
+
+// open records P in Redis, or checks it, and loads the scripts.
+func (j *Journal) open(ctx context.Context) error {
+	meta := j.keys.meta()
+	want := strconv.Itoa(j.cfg.Partitions)
+	if err := j.client.HSetNX(ctx, meta, "partitions", want).Err(); err != nil {
+		return fmt.Errorf("redis journal: open: %w: %w", journal.ErrUnavailable, err)
+	}
+	got, err := j.client.HGet(ctx, meta, "partitions").Result()
+	if err != nil {
+		return fmt.Errorf("redis journal: open: %w: %w", journal.ErrUnavailable, err)
+	}
+	if got != want {
+		return fmt.Errorf("redis journal: open with Partitions = %s, but the journal under key prefix %q was created with %s: %w",
+			want, j.cfg.KeyPrefix, got, ErrPartitionsMismatch)
+	}
+	load := func(ctx context.Context, c *goredis.Client) error {
+		for _, s := range []script{j.appendS, j.readS} {
+			if err := s.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if j.cluster != nil {
+		err = j.cluster.ForEachMaster(ctx, load)
+	} else {
+		err = load(ctx, j.single)
+	}
+	if err != nil {
+		return fmt.Errorf("redis journal: load scripts: %w: %w", journal.ErrUnavailable, err)
+	}
+	return nil
+}
+
+func (j *Journal) checkOpen() error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return journal.ErrClosed
+	}
+	return nil
+}
+
+// Append implements journal.Journal. The append goes to Redis with others
+// (group commit) but is checked and answered on its own.
+func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, records []journal.Record) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := journal.CheckAppend(id, expected, records); err != nil {
+		return 0, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return 0, err
+	}
+	part := journal.PartitionOf(id, j.cfg.Partitions)
+	r := &request{part: part, id: id, key: j.keys.aggregate(part, id), expected: expected,
+		payloads: make([][]byte, len(records)), done: make(chan result, 1)}
+	for i := range records {
+		b, err := encode(&records[i])
+		if err != nil {
+			return 0, err
+		}
+		r.payloads[i] = b
+		r.size += len(b)
+	}
+	if err := j.com.enqueue(r); err != nil {
+		return 0, err
+	}
+	select {
+	case res := <-r.done:
+		switch {
+		case res.err != nil:
+			return 0, res.err
+		case res.conflict:
+			return 0, &journal.ConflictError{AggregateID: id, Expected: expected, Actual: res.actual}
+		}
+		return res.last, nil
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, cancelled) {
+			return 0, ctx.Err() // never sent
+		}
+		return 0, fmt.Errorf("redis journal: append to aggregate %s at version %d: %w: %w", id, expected, journal.ErrOutcomeUnknown, ctx.Err())
+	}
+}
+
+// Read implements journal.Journal, in one round trip.
+func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]journal.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	if from == 0 {
+		from = 1
+	}
+	if to != 0 && to < from {
+		return nil, nil
+	}
+	part := journal.PartitionOf(id, j.cfg.Partitions)
+	keys := []string{j.keys.aggregate(part, id), j.keys.parts[part].log}
+	vals, err := j.readS.Run(ctx, j.client, keys, from, to).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("redis journal: read aggregate %s versions %d..%d: %w", id, from, to, j.readErr(err))
+	}
+	out := make([]journal.Record, len(vals))
+	for i, v := range vals {
+		s, _ := v.(string)
+		if out[i], err = decode([]byte(s)); err != nil {
+			return nil, fmt.Errorf("redis journal: read aggregate %s version %d: %w", id, from+uint64(i), err)
+		}
+		if out[i].AggregateID != id || out[i].Version != from+uint64(i) {
+			return nil, fmt.Errorf("redis journal: read aggregate %s version %d: found aggregate %s version %d: %w",
+				id, from+uint64(i), out[i].AggregateID, out[i].Version, journal.ErrCorrupt)
+		}
+	}
+	return out, nil
+}
+
+// readErr is ErrClosed after Close, else the error of a failed read.
+func (j *Journal) readErr(err error) error {
+	if j.checkOpen() != nil {
+		return journal.ErrClosed
+	}
+	return readErr(err)
+}
+
+// Partitions implements journal.Journal.
+func (j *Journal) Partitions() int { return j.cfg.Partitions }
+
+// Select implements journal.Journal: XRANGE on the partition's log.
+func (j *Journal) Select(ctx context.Context, part int, start uint64, limit int) ([]journal.Notification, error) {
+	if err := journal.CheckPartition(part, j.cfg.Partitions); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("redis journal: select partition %d: limit %d, want at least 1", part, limit)
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	if start == 0 {
+		start = 1
+	}
+	msgs, err := j.client.XRangeN(ctx, j.keys.parts[part].log, streamID(start), "+", int64(limit)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis journal: select partition %d from %d: %w", part, start, j.readErr(err))
+	}
+	out := make([]journal.Notification, len(msgs))
+	for i, m := range msgs {
+		pos, err := parseID(m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("redis journal: partition %d: %w", part, err)
+		}
+		s, _ := m.Values["e"].(string)
+		rec, err := decode([]byte(s))
+		if err != nil {
+			return nil, fmt.Errorf("redis journal: partition %d position %d: %w", part, pos, err)
+		}
+		out[i] = journal.Notification{Partition: part, Position: pos, Record: rec}
+	}
+	return out, nil
+}
+
+func parseID(id string) (uint64, error) {
+	ms, seq, ok := strings.Cut(id, "-")
+	pos, err := strconv.ParseUint(ms, 10, 64)
+	if !ok || seq != "0" || err != nil {
+		return 0, fmt.Errorf("log entry id %q is not <position>-0: %w", id, journal.ErrCorrupt)
+	}
+	return pos, nil
+}
+
+// Head implements journal.Journal.
+func (j *Journal) Head(ctx context.Context, part int) (uint64, error) {
+	if err := journal.CheckPartition(part, j.cfg.Partitions); err != nil {
+		return 0, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return 0, err
+	}
+	s, err := j.client.Get(ctx, j.keys.parts[part].head).Result()
+	if errors.Is(err, goredis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redis journal: head of partition %d: %w", part, j.readErr(err))
+	}
+	head, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("redis journal: head of partition %d is %q: %w", part, s, journal.ErrCorrupt)
+	}
+	return head, nil
+}
+
+// maxBlock bounds one XREAD BLOCK of Wait, so that a cancelled context
+// without a deadline is noticed within it.
+const maxBlock = 500 * time.Millisecond
+
+// Wait implements journal.Journal: it tails the log with XREAD BLOCK.
+func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, error) {
+	if err := journal.CheckPartition(part, j.cfg.Partitions); err != nil {
+		return 0, err
+	}
+	for {
+		head, err := j.Head(ctx, part)
+		if err != nil || head > after {
+			return head, err
+		}
+		block := maxBlock
+		if d, ok := ctx.Deadline(); ok {
+			block = min(block, time.Until(d))
+		}
+		if block < time.Millisecond {
+			<-ctx.Done()
+			return head, ctx.Err()
+		}
+		err = j.client.XRead(ctx, &goredis.XReadArgs{
+			Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: 1, Block: block,
+		}).Err()
+		switch {
+		case ctx.Err() != nil:
+			return head, ctx.Err()
+		case err == nil, errors.Is(err, goredis.Nil):
+		default:
+			return head, fmt.Errorf("redis journal: wait on partition %d after %d: %w", part, after, j.readErr(err))
+		}
+	}
+}
+
+// Close implements journal.Journal: appends in flight get their answers,
+// queued ones fail with journal.ErrClosed. It is safe to call twice.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	j.mu.Unlock()
+	j.com.close()
+	return j.client.Close()
+}
