@@ -175,10 +175,10 @@ func (c *committer) send(batch []*request) {
 
 // call is one append-script call: the appends of a batch to one partition.
 type call struct {
-	part   int
-	reqs   []*request
-	keys   []string
-	args   []any
+	part    int
+	reqs    []*request
+	keys    []string
+	args    []any
 	cmd     goredis.Cmder
 	unsent  error // the call could not be sent
 	replErr error // the replicas did not confirm
