@@ -27,6 +27,30 @@ type typeInfo struct {
 	upcasts  map[uint32]Upcaster
 	newAggr  func() Aggregate // for aggregate types
 	isAggreg bool
+	// decode decodes (upcast) data into a new value of typ, without
+	// reflection on the hot path.
+	decode func(c Codec, data []byte) (any, error)
+}
+
+// decoderFor returns a decode function for values of type T.
+func decoderFor[T any](pointer bool) func(Codec, []byte) (any, error) {
+	if pointer {
+		elem := reflect.TypeFor[T]().Elem()
+		return func(c Codec, data []byte) (any, error) {
+			v := reflect.New(elem).Interface()
+			if err := c.Unmarshal(data, v); err != nil {
+				return nil, err
+			}
+			return v, nil
+		}
+	}
+	return func(c Codec, data []byte) (any, error) {
+		var v T
+		if err := c.Unmarshal(data, &v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
 }
 
 // Upcaster turns the encoded bytes of a type at one schema version into
@@ -81,6 +105,7 @@ func Register[T any](r *Registry, name string, opts ...TypeOption) error {
 	default:
 		info.codec = JSONCodec{}
 	}
+	info.decode = decoderFor[T](info.pointer)
 	for _, o := range opts {
 		o(info)
 	}
@@ -198,19 +223,14 @@ func (r *Registry) Decode(e Encoded) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p reflect.Value
-	if info.pointer {
-		p = reflect.New(info.typ.Elem())
-	} else {
-		p = reflect.New(info.typ)
+	if info.decode == nil {
+		return nil, fmt.Errorf("domain: decode type %q: it is an aggregate type, not an event: %w", e.Type, ErrUnknownType)
 	}
-	if err := info.codec.Unmarshal(data, p.Interface()); err != nil {
+	v, err := info.decode(info.codec, data)
+	if err != nil {
 		return nil, fmt.Errorf("domain: decode type %q: %w", e.Type, err)
 	}
-	if info.pointer {
-		return p.Interface(), nil
-	}
-	return p.Elem().Interface(), nil
+	return v, nil
 }
 
 func (info *typeInfo) upcast(e Encoded) ([]byte, error) {

@@ -84,8 +84,13 @@ func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.U
 // Decode turns a stored record back into a domain event. An unknown type
 // name is an error that names the type, the aggregate and the version.
 func (s *EventStore) Decode(ctx context.Context, r Record) (domain.Envelope, error) {
+	return s.decode(ctx, &r)
+}
+
+// decode decodes *r, which the transforms may change.
+func (s *EventStore) decode(ctx context.Context, r *Record) (domain.Envelope, error) {
 	for i := len(s.transforms) - 1; i >= 0; i-- {
-		if err := s.transforms[i].DecodeRecord(ctx, &r); err != nil {
+		if err := s.transforms[i].DecodeRecord(ctx, r); err != nil {
 			return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
 		}
 	}
@@ -116,9 +121,38 @@ func (s *EventStore) Load(ctx context.Context, id uuid.UUID, from, to uint64) ([
 	}
 	events := make([]domain.Envelope, len(records))
 	for i := range records {
-		if events[i], err = s.Decode(ctx, records[i]); err != nil {
+		if events[i], err = s.decode(ctx, &records[i]); err != nil {
 			return nil, err
 		}
 	}
 	return events, nil
+}
+
+// Replay reads aggregate a's events with from <= version <= to (to == 0:
+// all), decodes them and applies them to a one by one, without holding the
+// whole decoded history in memory. The records' ids and versions are
+// checked before any is applied (domain.ErrHistory), so a history that
+// does not fit leaves a as it was. It returns the number of events applied.
+func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUID, from, to uint64) (int, error) {
+	records, err := s.journal.Read(ctx, id, from, to)
+	if err != nil || len(records) == 0 {
+		return 0, err
+	}
+	next := a.Version() + 1
+	for i := range records {
+		if r := &records[i]; r.AggregateID != id || r.Version != next+uint64(i) {
+			return 0, fmt.Errorf("journal: aggregate %s at version %d: record %d is aggregate %s version %d: %w",
+				id, a.Version(), i, r.AggregateID, r.Version, domain.ErrHistory)
+		}
+	}
+	for i := range records {
+		e, err := s.decode(ctx, &records[i])
+		if err != nil {
+			return i, err
+		}
+		if err := domain.Replay(a, e); err != nil {
+			return i, err
+		}
+	}
+	return len(records), nil
 }

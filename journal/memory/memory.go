@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -20,17 +21,43 @@ type Config struct {
 // an aggregate's records live in its partition's log, and the aggregate
 // keeps the positions of its records.
 type Journal struct {
-	parts  []*partition
-	mu     sync.RWMutex // guards closed
-	closed bool
-	done   chan struct{}
+	parts     []*partition
+	closed    atomic.Bool
+	closeOnce sync.Once
+	done      chan struct{}
 }
 
 type partition struct {
 	mu      sync.RWMutex
-	log     []journal.Notification // log[i] has position i+1
+	log     chunkedLog
 	streams map[uuid.UUID][]uint64 // aggregate id -> positions, by version
 	wake    chan struct{}          // closed and replaced on every commit
+}
+
+// chunkedLog holds a partition's notifications in fixed-size chunks, so
+// that growing the log never copies it.
+type chunkedLog struct {
+	chunks [][]journal.Notification
+	n      uint64
+}
+
+const chunkSize = 4096
+
+func (l *chunkedLog) len() uint64 { return l.n }
+
+// at returns the notification at position pos (1-based).
+func (l *chunkedLog) at(pos uint64) *journal.Notification {
+	i := pos - 1
+	return &l.chunks[i/chunkSize][i%chunkSize]
+}
+
+func (l *chunkedLog) append(n journal.Notification) {
+	if l.n%chunkSize == 0 {
+		l.chunks = append(l.chunks, make([]journal.Notification, 0, chunkSize))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, n)
+	l.n++
 }
 
 var _ journal.Journal = (*Journal)(nil)
@@ -51,9 +78,7 @@ func New(cfg Config) (*Journal, error) {
 }
 
 func (j *Journal) checkOpen() error {
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	if j.closed {
+	if j.closed.Load() {
 		return journal.ErrClosed
 	}
 	return nil
@@ -85,13 +110,13 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 		return 0, &journal.ConflictError{AggregateID: id, Expected: expected, Actual: v}
 	}
 	for i := range copies {
-		pos := uint64(len(p.log)) + 1
+		pos := p.log.len() + 1
 		copies[i].Position = pos
-		p.log = append(p.log, copies[i])
+		p.log.append(copies[i])
 		positions = append(positions, pos)
 	}
 	p.streams[id] = positions
-	last := uint64(len(p.log))
+	last := p.log.len()
 	close(p.wake)
 	p.wake = make(chan struct{})
 	p.mu.Unlock()
@@ -122,7 +147,7 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 	}
 	out := make([]journal.Record, 0, to-from+1)
 	for _, pos := range positions[from-1 : to] {
-		out = append(out, p.log[pos-1].Record)
+		out = append(out, p.log.at(pos).Record)
 	}
 	return out, nil
 }
@@ -150,12 +175,16 @@ func (j *Journal) Select(ctx context.Context, pn int, start uint64, limit int) (
 	p := j.parts[pn]
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	n := uint64(len(p.log))
+	n := p.log.len()
 	if start > n {
 		return nil, nil
 	}
 	end := min(n, start-1+uint64(limit))
-	return append([]journal.Notification(nil), p.log[start-1:end]...), nil
+	out := make([]journal.Notification, 0, end-start+1)
+	for pos := start; pos <= end; pos++ {
+		out = append(out, *p.log.at(pos))
+	}
+	return out, nil
 }
 
 // Head implements journal.Journal.
@@ -169,7 +198,7 @@ func (j *Journal) Head(ctx context.Context, pn int) (uint64, error) {
 	p := j.parts[pn]
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return uint64(len(p.log)), nil
+	return p.log.len(), nil
 }
 
 // Wait implements journal.Journal.
@@ -183,7 +212,7 @@ func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error
 			return 0, err
 		}
 		p.mu.RLock()
-		head, wake := uint64(len(p.log)), p.wake
+		head, wake := p.log.len(), p.wake
 		p.mu.RUnlock()
 		if head > after {
 			return head, nil
@@ -199,11 +228,9 @@ func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error
 
 // Close implements journal.Journal. Waiters return ErrClosed.
 func (j *Journal) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if !j.closed {
-		j.closed = true
+	j.closeOnce.Do(func() {
+		j.closed.Store(true)
 		close(j.done)
-	}
+	})
 	return nil
 }
