@@ -1,0 +1,33 @@
+package bank_test
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/examples/bank"
+)
+
+func TestAccount(t *testing.T) {
+	a := &bank.Account{}
+	domain.Init(a, uuid.New(), nil)
+	require.NoError(t, a.Open("alice"))
+	require.NoError(t, a.Deposit(100))
+	require.NoError(t, a.Withdraw(30))
+	assert.Equal(t, int64(70), a.Balance)
+
+	err := a.Withdraw(71)
+	require.ErrorIs(t, err, bank.ErrInsufficientFunds)
+	assert.Equal(t, int64(70), a.Balance)
+	assert.Equal(t, uint64(3), a.Version(), "a refused withdrawal raises no event")
+	assert.ErrorIs(t, a.Deposit(0), bank.ErrBadAmount)
+	assert.ErrorIs(t, a.Withdraw(-5), bank.ErrBadAmount)
+
+	copy, err := domain.Rebuild(func() *bank.Account { return &bank.Account{} }, a.CollectEvents()...)
+	require.NoError(t, err)
+	assert.Equal(t, int64(70), copy.Balance)
+	assert.Equal(t, "alice", copy.Owner)
+}
