@@ -200,6 +200,11 @@ func (a *Application) saveSnapshot(ctx context.Context, agg domain.Aggregate) er
 	if err != nil {
 		return err
 	}
+	return a.storeSnapshot(ctx, s)
+}
+
+// storeSnapshot runs the snapshot transforms on s and saves it.
+func (a *Application) storeSnapshot(ctx context.Context, s domain.Snapshot) error {
 	for _, t := range a.cfg.SnapshotTransforms {
 		if err := t.EncodeSnapshot(ctx, &s); err != nil {
 			return fmt.Errorf("actors: snapshot aggregate %s version %d: %w", s.AggregateID, s.Version, err)
@@ -223,21 +228,40 @@ func (a *Application) TakeSnapshot(ctx context.Context, id uuid.UUID, version ui
 // blank aggregate when there is no snapshot; nil means look the type up in
 // the registry from the snapshot or fail.
 func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (domain.Aggregate, error) {
+	l, err := a.rebuild(ctx, id, version, newFn)
+	return l.agg, err
+}
+
+// loaded is an aggregate rebuilt by rebuild, with what it was rebuilt from.
+type loaded struct {
+	agg domain.Aggregate
+	// snapHeaders are the headers of the snapshot it started from (nil
+	// when it was rebuilt from the first event).
+	snapHeaders map[string]string
+	// events are the events replayed after the snapshot.
+	events []domain.Envelope
+}
+
+// rebuild is load that also returns the snapshot headers and the events
+// it replayed.
+func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (loaded, error) {
 	var agg domain.Aggregate
+	var headers map[string]string
 	snap, err := a.snapshots.Latest(ctx, id, version)
 	switch {
 	case err == nil:
 		for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
 			if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(ctx, &snap); err != nil {
-				return nil, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", id, snap.Version, err)
+				return loaded{}, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", id, snap.Version, err)
 			}
 		}
 		if agg, err = a.cfg.Registry.Restore(snap); err != nil {
-			return nil, err
+			return loaded{}, err
 		}
+		headers = snap.Headers
 	case errors.Is(err, snapshots.ErrNotFound):
 	default:
-		return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+		return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
 	}
 	from := uint64(1)
 	if agg != nil {
@@ -246,26 +270,26 @@ func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, ne
 	var events []domain.Envelope
 	if version == 0 || from <= version {
 		if events, err = a.events.Load(ctx, id, from, version); err != nil {
-			return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+			return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
 		}
 	}
 	if agg == nil {
 		if len(events) == 0 {
-			return nil, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
+			return loaded{}, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
 		}
 		if newFn == nil {
 			if agg, err = a.blank(ctx, id); err != nil {
-				return nil, err
+				return loaded{}, err
 			}
 		} else {
 			agg = newFn()
 		}
 	}
 	if err := domain.Replay(agg, events...); err != nil {
-		return nil, err
+		return loaded{}, err
 	}
 	domain.SetClock(agg, a.cfg.Clock)
-	return agg, nil
+	return loaded{agg: agg, snapHeaders: headers, events: events}, nil
 }
 
 // blank returns a new aggregate of the type recorded on id's first event.

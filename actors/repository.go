@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -22,8 +23,10 @@ type Repository[A domain.Aggregate] struct {
 type AggregateOption func(*aggregateOptions)
 
 type aggregateOptions struct {
-	policy  snapshots.Policy
-	typeOps []domain.TypeOption
+	policy    snapshots.Policy
+	typeOps   []domain.TypeOption
+	passivate time.Duration // actor systems only
+	dedup     int           // actor systems only
 }
 
 // SnapshotEvery snapshots an aggregate each time its version passes a

@@ -1,0 +1,238 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/journal"
+)
+
+// aggregateActor is the persistent actor of one aggregate. Its mailbox
+// serialises the commands; it handles one at a time, on its own
+// goroutine, blocking on the journal while the next commands queue.
+type aggregateActor struct {
+	r  *router
+	e  *entry
+	id uuid.UUID
+	// agg is the current state, or nil when it must be (re)loaded from
+	// the journal before the next message: after activation failed, after
+	// a handler panicked or left events it did not save, after an append
+	// failed or its outcome is unknown.
+	agg  domain.Aggregate
+	seen dedup
+}
+
+// Receive implements actor.Actor.
+func (a *aggregateActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *call:
+		a.command(m)
+		a.handled()
+	case *stateQuery:
+		a.state(m)
+		a.handled()
+	case *actor.Started:
+		// Activation: commands sent meanwhile wait in the mailbox, in order.
+		// A failure is reported to the first command, which retries it.
+		if err := a.load(); err != nil {
+			a.r.sys.log.Warn("aggregate activation failed", "type", a.r.rt.name, "id", a.id, "err", err)
+		}
+	case *actor.Stopped:
+		a.r.sys.actors.Done()
+	}
+}
+
+func (a *aggregateActor) handled() {
+	a.e.idleSince.Store(a.r.sys.now())
+	a.e.pending.Add(-1)
+}
+
+// load rebuilds the state from the latest snapshot and the events after
+// it; an aggregate with no events starts blank at version 0.
+func (a *aggregateActor) load() error {
+	a.agg = nil
+	ctx, cancel := a.r.sys.journalContext()
+	defer cancel()
+	l, err := a.r.sys.app.rebuild(ctx, a.id, 0, a.r.rt.newFn)
+	switch {
+	case errors.Is(err, ErrAggregateNotFound):
+		agg := a.r.rt.newFn()
+		domain.Init(agg, a.id, a.r.sys.app.Clock())
+		a.agg = agg
+		a.seen.reset(nil, nil)
+		return nil
+	case err != nil:
+		return fmt.Errorf("actors: %s %s: load: %w", a.r.rt.name, a.id, err)
+	}
+	a.agg = l.agg
+	a.seen.reset(l.snapHeaders, l.events)
+	return nil
+}
+
+func (a *aggregateActor) ensureLoaded() error {
+	if a.agg != nil {
+		return nil
+	}
+	return a.load()
+}
+
+// command runs one command and replies to its caller.
+func (a *aggregateActor) command(c *call) {
+	if err := c.ctx.Err(); err != nil {
+		c.reply(Reply{}, fmt.Errorf("actors: %s %s: command %s was not run: %w", a.r.rt.name, a.id, c.cmd.name, err))
+		return
+	}
+	if err := a.ensureLoaded(); err != nil {
+		c.reply(Reply{}, err)
+		return
+	}
+	rep, conflict, err := a.execute(c)
+	if conflict {
+		// Another writer appended first: catch up and try once more.
+		if lerr := a.load(); lerr != nil {
+			c.reply(Reply{}, errors.Join(err, lerr))
+			return
+		}
+		rep, conflict, err = a.execute(c)
+		if conflict {
+			a.agg = nil
+		}
+	}
+	c.reply(rep, err)
+}
+
+// execute decides and appends the events of command c on the current
+// state. conflict reports an append that lost to another writer.
+func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) {
+	rt := a.r.rt
+	if acc, ok := a.seen.find(c.commandID); ok {
+		return Reply{Version: acc.Version, Position: acc.Position, Duplicate: true}, false, nil
+	}
+	before := a.agg.Version()
+	switch {
+	case c.cmd.create && before > 0:
+		return Reply{}, false, fmt.Errorf("actors: %s %s: create command %s: %w (at version %d)", rt.name, a.id, c.cmd.name, ErrAlreadyExists, before)
+	case !c.cmd.create && before == 0:
+		return Reply{}, false, fmt.Errorf("actors: %s %s: command %s: %w", rt.name, a.id, c.cmd.name, ErrAggregateNotFound)
+	}
+	if err := a.run(c); err != nil {
+		if errors.Is(err, ErrHandlerPanic) || len(a.agg.Pending()) > 0 {
+			a.agg = nil // the handler changed the state: rebuild it
+		}
+		return Reply{}, false, err
+	}
+	events := a.agg.CollectEvents()
+	if len(events) == 0 {
+		a.seen.add(accepted{ID: c.commandID, Version: before})
+		return Reply{Version: before}, false, nil
+	}
+	for i := range events {
+		events[i].Meta.CausationID = c.commandID
+		events[i].Meta.CorrelationID = c.correlationID
+	}
+	ctx, cancel := a.r.sys.journalContext()
+	pos, err := a.r.sys.app.events.Append(ctx, rt.name, a.id, before, events)
+	cancel()
+	if err != nil {
+		a.agg = nil // not saved, or not known to be: reload before the next message
+		return Reply{}, errors.Is(err, journal.ErrVersionConflict),
+			fmt.Errorf("actors: %s %s: command %s: append at version %d: %w", rt.name, a.id, c.cmd.name, before, err)
+	}
+	after := a.agg.Version()
+	a.seen.add(accepted{ID: c.commandID, Version: after, Position: pos})
+	if rt.policy(before, after) {
+		a.snapshot()
+	}
+	return Reply{Version: after, Position: pos}, false, nil
+}
+
+// run runs the command's handler and turns its error or panic into the
+// command's error.
+func (a *aggregateActor) run(c *call) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.r.sys.log.Error("command handler panicked", "type", a.r.rt.name, "id", a.id, "command", c.cmd.name, "panic", p)
+			err = fmt.Errorf("actors: %s %s: command %s: %w: %v", a.r.rt.name, a.id, c.cmd.name, ErrHandlerPanic, p)
+		}
+	}()
+	if herr := c.cmd.run(a.agg, c.value); herr != nil {
+		return fmt.Errorf("actors: %s %s: command %s: %w: %w", a.r.rt.name, a.id, c.cmd.name, ErrRejected, herr)
+	}
+	return nil
+}
+
+// snapshot encodes the state here, where it is consistent, and leaves the
+// write to the system's snapshot writer.
+func (a *aggregateActor) snapshot() {
+	s, err := a.r.sys.app.Registry().TakeSnapshot(a.agg)
+	if err != nil {
+		a.r.sys.log.Warn("snapshot failed", "type", a.r.rt.name, "id", a.id, "version", a.agg.Version(), "err", err)
+		return
+	}
+	if h := a.seen.header(); h != "" {
+		s.Headers = map[string]string{HeaderRecentCommands: h}
+	}
+	a.r.sys.snapshots.enqueue(s)
+}
+
+// state answers a query with the encoded current state.
+func (a *aggregateActor) state(q *stateQuery) {
+	if err := a.ensureLoaded(); err != nil {
+		q.done <- stateResult{err: err}
+		return
+	}
+	v := a.agg.Version()
+	switch {
+	case v == 0:
+		q.done <- stateResult{err: fmt.Errorf("actors: %s %s: %w", a.r.rt.name, a.id, ErrAggregateNotFound)}
+	case q.version != 0 && q.version != v:
+		q.done <- stateResult{} // not at that version: the caller asks the repository
+	default:
+		s, err := a.r.sys.app.Registry().TakeSnapshot(a.agg)
+		q.done <- stateResult{snap: s, ok: err == nil, err: err}
+	}
+}
+
+// stateQuery asks a live actor for its state at version (0: current).
+type stateQuery struct {
+	version uint64
+	done    chan stateResult
+}
+
+type stateResult struct {
+	snap domain.Snapshot
+	ok   bool
+	err  error
+}
+
+// call is one command on its way to an actor, with the channel its reply
+// comes back on. Calls are pooled: a call is reused only after its reply
+// was received.
+type call struct {
+	ctx           context.Context
+	cmd           *command
+	value         any
+	commandID     string
+	correlationID string
+	done          chan callResult
+}
+
+type callResult struct {
+	rep Reply
+	err error
+}
+
+func (c *call) reply(rep Reply, err error) { c.done <- callResult{rep: rep, err: err} }
+
+// journalContext bounds one journal operation of an actor.
+func (s *System) journalContext() (context.Context, context.CancelFunc) {
+	if s.cfg.JournalTimeout <= 0 {
+		return context.Background(), func() {}
+	}
+	return context.WithTimeout(context.Background(), s.cfg.JournalTimeout)
+}

@@ -1,0 +1,218 @@
+package actors
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/snapshots"
+)
+
+// DefaultPassivateAfter is how long an aggregate actor stays idle before it
+// stops itself, unless PassivateAfter says otherwise.
+const DefaultPassivateAfter = 2 * time.Minute
+
+// DefaultDedupWindow is how many recent command ids an aggregate keeps,
+// unless DedupWindow says otherwise.
+const DefaultDedupWindow = 64
+
+// PassivateAfter sets how long an aggregate actor of this type stays idle
+// before it stops itself (default 2 minutes; d < 0: never).
+func PassivateAfter(d time.Duration) AggregateOption {
+	return func(o *aggregateOptions) { o.passivate = d }
+}
+
+// DedupWindow sets how many of its most recent command ids an aggregate
+// remembers to recognise a retried command (default 64; n < 0: none).
+func DedupWindow(n int) AggregateOption {
+	return func(o *aggregateOptions) { o.dedup = n }
+}
+
+// AggregateType describes an aggregate type A for the actor system: its
+// registered name, how to make a blank one, its command handlers and its
+// options. Make one with NewAggregateType, add handlers with Create and
+// Handle, then Register it with a System.
+type AggregateType[A domain.Aggregate] struct {
+	name     string
+	newFn    func() A
+	opts     aggregateOptions
+	commands map[string]*command
+	byType   map[reflect.Type]*command
+	errs     []error
+}
+
+// NewAggregateType describes the aggregate type A, registered under name.
+// newFn makes a blank A (for example func() *Dog { return &Dog{} }).
+// Options: SnapshotEvery, SnapshotWhen, StateOptions, PassivateAfter,
+// DedupWindow.
+func NewAggregateType[A domain.Aggregate](name string, newFn func() A, opts ...AggregateOption) *AggregateType[A] {
+	o := aggregateOptions{policy: snapshots.Never, passivate: DefaultPassivateAfter, dedup: DefaultDedupWindow}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &AggregateType[A]{name: name, newFn: newFn, opts: o,
+		commands: map[string]*command{}, byType: map[reflect.Type]*command{}}
+}
+
+// Name returns the aggregate type's registered name.
+func (t *AggregateType[A]) Name() string { return t.name }
+
+// Create adds the handler of command name, of type C, that creates an
+// aggregate: it runs only on an aggregate with no events (version 0); sent
+// to one that exists, the command fails with ErrAlreadyExists. The handler
+// decides events by calling the aggregate's methods (which call
+// domain.Raise); an error it returns is the command's ErrRejected.
+func Create[A domain.Aggregate, C any](t *AggregateType[A], name string, h func(A, C) error) {
+	addCommand(t, name, true, h)
+}
+
+// Handle adds the handler of command name, of type C, for an existing
+// aggregate: sent to an aggregate with no events, the command fails with
+// ErrAggregateNotFound.
+func Handle[A domain.Aggregate, C any](t *AggregateType[A], name string, h func(A, C) error) {
+	addCommand(t, name, false, h)
+}
+
+func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, create bool, h func(A, C) error) {
+	ct := reflect.TypeFor[C]()
+	switch {
+	case name == "":
+		t.errs = append(t.errs, fmt.Errorf("actors: aggregate type %q: a command of type %v has no name", t.name, ct))
+		return
+	case h == nil:
+		t.errs = append(t.errs, fmt.Errorf("actors: aggregate type %q: command %q has a nil handler", t.name, name))
+		return
+	case t.commands[name] != nil:
+		t.errs = append(t.errs, fmt.Errorf("actors: aggregate type %q: command %q is added twice", t.name, name))
+		return
+	case t.byType[ct] != nil:
+		t.errs = append(t.errs, fmt.Errorf("actors: aggregate type %q: commands %q and %q are both of type %v; give each command its own type",
+			t.name, t.byType[ct].name, name, ct))
+		return
+	}
+	c := &command{
+		name:   name,
+		create: create,
+		typ:    ct,
+		decode: func(payload []byte) (any, error) {
+			var v C
+			if err := json.Unmarshal(payload, &v); err != nil {
+				return nil, err
+			}
+			return v, nil
+		},
+		run: func(agg domain.Aggregate, v any) error {
+			return h(agg.(A), v.(C))
+		},
+	}
+	t.commands[name] = c
+	t.byType[ct] = c
+}
+
+// command is a registered command handler, with the types erased.
+type command struct {
+	name   string
+	create bool
+	typ    reflect.Type
+	decode func([]byte) (any, error)
+	run    func(domain.Aggregate, any) error
+}
+
+// value returns the command value v as the handler's type, or decodes
+// payload into it.
+func (c *command) value(rt *typeRuntime, v any, payload []byte) (any, error) {
+	if v != nil {
+		if reflect.TypeOf(v) != c.typ {
+			return nil, fmt.Errorf("actors: %s command %s: value is a %T, want a %v: %w", rt.name, c.name, v, c.typ, ErrBadCommand)
+		}
+		return v, nil
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	out, err := c.decode(payload)
+	if err != nil {
+		return nil, fmt.Errorf("actors: %s command %s: payload does not decode into %v: %v: %w", rt.name, c.name, c.typ, err, ErrBadCommand)
+	}
+	return out, nil
+}
+
+// typeRuntime is a registered aggregate type, with the types erased.
+type typeRuntime struct {
+	name     string
+	newFn    func() domain.Aggregate
+	policy   snapshots.Policy
+	idle     time.Duration
+	dedup    int
+	commands map[string]*command
+	byType   map[reflect.Type]*command
+	router   *router
+}
+
+func (t *AggregateType[A]) runtime() (*typeRuntime, error) {
+	if err := errors.Join(t.errs...); err != nil {
+		return nil, err
+	}
+	if t.name == "" {
+		return nil, errors.New("actors: an aggregate type has no name")
+	}
+	if t.newFn == nil {
+		return nil, fmt.Errorf("actors: aggregate type %q: newFn is nil", t.name)
+	}
+	if len(t.commands) == 0 {
+		return nil, fmt.Errorf("actors: aggregate type %q has no commands: add them with Create and Handle", t.name)
+	}
+	newFn := t.newFn
+	return &typeRuntime{name: t.name, newFn: func() domain.Aggregate { return newFn() },
+		policy: t.opts.policy, idle: t.opts.passivate, dedup: t.opts.dedup,
+		commands: t.commands, byType: t.byType}, nil
+}
+
+// TypeInfo describes a registered aggregate type.
+type TypeInfo struct {
+	Name string `json:"name"`
+	// Commands are the names of all its commands, sorted.
+	Commands []string `json:"commands"`
+	// CreateCommands are the names of those that create an aggregate.
+	CreateCommands []string `json:"create_commands"`
+}
+
+func (rt *typeRuntime) info() TypeInfo {
+	ti := TypeInfo{Name: rt.name, Commands: []string{}, CreateCommands: []string{}}
+	for name, c := range rt.commands {
+		ti.Commands = append(ti.Commands, name)
+		if c.create {
+			ti.CreateCommands = append(ti.CreateCommands, name)
+		}
+	}
+	sort.Strings(ti.Commands)
+	sort.Strings(ti.CreateCommands)
+	return ti
+}
+
+// Register registers the aggregate type t with the system, and with the
+// application's domain registry (an aggregate type the registry already
+// has under t's name with the same Go type, for example through
+// NewRepository, is accepted). Register it before sending it commands.
+func Register[A domain.Aggregate](sys *System, t *AggregateType[A]) error {
+	rt, err := t.runtime()
+	if err != nil {
+		return err
+	}
+	reg := sys.app.Registry()
+	if err := domain.RegisterAggregate(reg, t.name, t.newFn, t.opts.typeOps...); err != nil {
+		if !errors.Is(err, domain.ErrDuplicateType) {
+			return err
+		}
+		blank, lookErr := reg.NewAggregate(t.name)
+		if _, same := blank.(A); lookErr != nil || !same {
+			return err
+		}
+	}
+	sys.app.SetSnapshotPolicy(t.name, t.opts.policy)
+	return sys.addType(rt)
+}
