@@ -248,20 +248,19 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	var agg domain.Aggregate
 	var headers map[string]string
 	snap, err := a.snapshots.Latest(ctx, id, version)
+	if err == nil {
+		agg, err = a.restore(ctx, snap)
+		headers = snap.Headers
+	}
 	switch {
 	case err == nil:
-		for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
-			if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(ctx, &snap); err != nil {
-				return loaded{}, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", id, snap.Version, err)
-			}
-		}
-		if agg, err = a.cfg.Registry.Restore(snap); err != nil {
-			return loaded{}, err
-		}
-		headers = snap.Headers
 	case errors.Is(err, snapshots.ErrNotFound):
-	default:
+	case ctx.Err() != nil:
 		return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+	default:
+		// A snapshot is an optimisation: without one, replay all events.
+		a.cfg.Logger.Warn("snapshot not usable, replaying all events", "aggregate", id, "err", err)
+		agg, headers = nil, nil
 	}
 	from := uint64(1)
 	if agg != nil {
@@ -290,6 +289,16 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	}
 	domain.SetClock(agg, a.cfg.Clock)
 	return loaded{agg: agg, snapHeaders: headers, events: events}, nil
+}
+
+// restore decodes a stored snapshot into an aggregate.
+func (a *Application) restore(ctx context.Context, snap domain.Snapshot) (domain.Aggregate, error) {
+	for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
+		if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(ctx, &snap); err != nil {
+			return nil, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", snap.AggregateID, snap.Version, err)
+		}
+	}
+	return a.cfg.Registry.Restore(snap)
 }
 
 // blank returns a new aggregate of the type recorded on id's first event.
