@@ -118,9 +118,15 @@ func TestSumCoversEveryField(t *testing.T) {
 		"correlation":    func(r *journal.Record) { r.Meta.CorrelationID += "x" },
 		"causation":      func(r *journal.Record) { r.Meta.CausationID += "x" },
 		"extra":          func(r *journal.Record) { r.Meta.Extra = map[string]string{"k": "w"} },
-		"header":         func(r *journal.Record) { r.Headers = map[string]string{"compression": "zlib", hashchain.HeaderPrev: "abc"} },
-		"prev":           func(r *journal.Record) { r.Headers = map[string]string{"compression": "zstd", hashchain.HeaderPrev: "abd"} },
-		"moved field":    func(r *journal.Record) { r.Meta.CorrelationID, r.Meta.CausationID = r.Meta.CorrelationID+"c", r.Meta.CausationID[1:] },
+		"header": func(r *journal.Record) {
+			r.Headers = map[string]string{"compression": "zlib", hashchain.HeaderPrev: "abc"}
+		},
+		"prev": func(r *journal.Record) {
+			r.Headers = map[string]string{"compression": "zstd", hashchain.HeaderPrev: "abd"}
+		},
+		"moved field": func(r *journal.Record) {
+			r.Meta.CorrelationID, r.Meta.CausationID = r.Meta.CorrelationID+"c", r.Meta.CausationID[1:]
+		},
 	} {
 		r := base
 		change(&r)

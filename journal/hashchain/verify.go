@@ -50,7 +50,6 @@ func (s chainState) next(r *journal.Record) (chainState, string) {
 	return chainState{version: r.Version, hash: h, chained: true}, ""
 }
 
-
 // Verify checks aggregate id's whole chain: that every record hashes to
 // its HeaderHash and names the previous record's hash in HeaderPrev. It
 // returns nil, or a *BrokenLinkError naming the first record that fails.
