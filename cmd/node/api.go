@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/actors"
+)
+
+// api is factum's HTTP/JSON API over one actor system.
+type api struct {
+	sys      *actors.System
+	log      *slog.Logger
+	maxBody  int64
+	timeout  time.Duration
+	maxLimit int
+}
+
+func newAPI(sys *actors.System, log *slog.Logger, maxBody int64, timeout time.Duration) *api {
+	return &api{sys: sys, log: log, maxBody: maxBody, timeout: timeout, maxLimit: 1000}
+}
+
+func (a *api) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /v1/types", a.types)
+	mux.HandleFunc("GET /v1/log", a.logSelect)
+	mux.HandleFunc("GET /v1/{type}/{id}", a.state)
+	mux.HandleFunc("POST /v1/{type}/{id}/{command}", a.command)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{Error: code, Message: msg})
+}
+
+// fail answers with the status and code that err calls for.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := actors.ErrorCode(err)
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, actors.ErrUnknownType):
+		status, code = http.StatusNotFound, "unknown_type"
+	case code == "not_found":
+		status = http.StatusNotFound
+	case code == "bad_request":
+		status = http.StatusBadRequest
+	case code == "rejected", code == "conflict", code == "already_exists":
+		status = http.StatusConflict
+	case code == "unavailable", code == "closed":
+		status = http.StatusServiceUnavailable
+	case code == "outcome_unknown", code == "timeout":
+		status = http.StatusGatewayTimeout
+	}
+	if status == http.StatusInternalServerError {
+		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeError(w, status, code, err.Error())
+}
+
+// aggregateID reads the {id} path value: a UUID, or any other name, which
+// stands for the name-based (v5) UUID of that name within the aggregate
+// type, so that /v1/bank.Account/alice@example.com is always one account.
+func aggregateID(typ, raw string) (uuid.UUID, error) {
+	if raw == "" {
+		return uuid.Nil, errors.New("empty aggregate id")
+	}
+	if id, err := uuid.Parse(raw); err == nil {
+		return id, nil
+	}
+	return uuid.NewSHA1(uuid.NewSHA1(uuid.NameSpaceURL, []byte("factum:"+typ)), []byte(raw)), nil
+}
+
+type commandResponse struct {
+	ID uuid.UUID `json:"id"`
+	actors.Reply
+}
+
+func (a *api) command(w http.ResponseWriter, r *http.Request) {
+	typ, cmd := r.PathValue("type"), r.PathValue("command")
+	id, err := aggregateID(typ, r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	body, err := readBody(w, r, a.maxBody)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large",
+				fmt.Sprintf("command body is over the limit of %d bytes", tooBig.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+		return
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("command %q: the body is not valid JSON", cmd))
+		return
+	}
+	correlation := r.Header.Get("X-Correlation-ID")
+	if correlation == "" {
+		correlation = uuid.NewString()
+	}
+	w.Header().Set("X-Correlation-ID", correlation)
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	defer cancel()
+	reply, err := a.sys.Dispatch(ctx, actors.Command{
+		AggregateType: typ, AggregateID: id, Name: cmd, Payload: body,
+		CommandID: r.Header.Get("Idempotency-Key"), CorrelationID: correlation,
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, commandResponse{ID: id, Reply: reply})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+}
+
+type stateResponse struct {
+	ID uuid.UUID `json:"id"`
+	actors.State
+}
+
+func (a *api) state(w http.ResponseWriter, r *http.Request) {
+	typ := r.PathValue("type")
+	id, err := aggregateID(typ, r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	var version uint64
+	if v := r.URL.Query().Get("version"); v != "" {
+		if version, err = strconv.ParseUint(v, 10, 64); err != nil || version == 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("version %q: want a whole number from 1", v))
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	defer cancel()
+	st, err := a.sys.State(ctx, typ, id, version)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, stateResponse{ID: id, State: st})
+}
+
+func (a *api) types(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"types": a.sys.Types()})
+}
+
+// notification is one entry of the log as the API shows it.
+type notification struct {
+	Partition     int               `json:"partition"`
+	Position      uint64            `json:"position"`
+	AggregateID   uuid.UUID         `json:"aggregate_id"`
+	Version       uint64            `json:"version"`
+	Type          string            `json:"type"`
+	Time          time.Time         `json:"time"`
+	Data          any               `json:"data"`
+	CorrelationID string            `json:"correlation_id,omitempty"`
+	CausationID   string            `json:"causation_id,omitempty"`
+	Extra         map[string]string `json:"extra,omitempty"`
+}
+
+type logResponse struct {
+	Partition     int            `json:"partition"`
+	Notifications []notification `json:"notifications"`
+	// Next is the start of the next page.
+	Next uint64 `json:"next"`
+}
+
+func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	partition, err := queryInt(q.Get("partition"), 0)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "partition: "+err.Error())
+		return
+	}
+	start, err := queryInt(q.Get("start"), 1)
+	if err != nil || start < 1 {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("start %q: want a position from 1", q.Get("start")))
+		return
+	}
+	limit, err := queryInt(q.Get("limit"), 100)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "limit: "+err.Error())
+		return
+	}
+	nlog := a.sys.App().NotificationLog()
+	if partition < 0 || partition >= nlog.Partitions() {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("partition %d: the log has partitions 0..%d", partition, nlog.Partitions()-1))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	defer cancel()
+	ns, err := nlog.SelectPartition(ctx, partition, uint64(start), limit)
+	if err != nil {
+		if errors.Is(err, actors.ErrLimit) {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
+		a.fail(w, r, err)
+		return
+	}
+	resp := logResponse{Partition: partition, Notifications: make([]notification, 0, len(ns)), Next: uint64(start)}
+	for _, n := range ns {
+		e, err := nlog.Decode(ctx, n)
+		if err != nil {
+			a.fail(w, r, fmt.Errorf("log position %d: %w", n.Position, err))
+			return
+		}
+		resp.Notifications = append(resp.Notifications, notification{
+			Partition: n.Partition, Position: n.Position, AggregateID: n.AggregateID, Version: n.Version,
+			Type: n.Type, Time: n.Time, Data: e.Data, CorrelationID: n.Meta.CorrelationID,
+			CausationID: n.Meta.CausationID, Extra: n.Meta.Extra,
+		})
+		resp.Next = n.Position + 1
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func queryInt(s string, def int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/journal"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
+)
+
+// faultyJournal fails the appends of chosen aggregates with chosen errors.
+type faultyJournal struct {
+	journal.Journal
+	mu    sync.Mutex
+	fails map[uuid.UUID]error
+}
+
+func (f *faultyJournal) failWith(id uuid.UUID, err error) {
+	f.mu.Lock()
+	f.fails[id] = err
+	f.mu.Unlock()
+}
+
+func (f *faultyJournal) Append(ctx context.Context, id uuid.UUID, expected uint64, recs []journal.Record) (uint64, error) {
+	f.mu.Lock()
+	err := f.fails[id]
+	f.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return f.Journal.Append(ctx, id, expected, recs)
+}
+
+type testServer struct {
+	*httptest.Server
+	j *faultyJournal
+}
+
+func startAPI(t *testing.T) *testServer {
+	mem, err := jmemory.New(jmemory.Config{})
+	require.NoError(t, err)
+	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h, err := newHostOn(fj, smemory.New(), log, []actors.AggregateOption{actors.SnapshotEvery(2)}, registerExamples)
+	require.NoError(t, err)
+	srv := httptest.NewServer(newAPI(h.sys, log, 1024, 5*time.Second).routes())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, h.Close())
+	})
+	return &testServer{Server: srv, j: fj}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func (s *testServer) do(t *testing.T, method, path, body string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := s.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&out), "%s %s: body is not JSON", method, path)
+	return response{status: res.StatusCode, header: res.Header, body: out}
+}
+
+func (s *testServer) post(t *testing.T, path, body string, headers ...string) response {
+	return s.do(t, http.MethodPost, path, body, headers...)
+}
+
+func (s *testServer) get(t *testing.T, path string) response {
+	return s.do(t, http.MethodGet, path, "")
+}
+
+func TestAPICommandsAndQueries(t *testing.T) {
+	s := startAPI(t)
+	id := uuid.NewString()
+	r := s.post(t, "/v1/dogschool.Dog/"+id+"/register", `{"name":"Fido"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, id, r.body["id"])
+	assert.EqualValues(t, 1, r.body["version"])
+	r = s.post(t, "/v1/dogschool.Dog/"+id+"/add-trick", `{"trick":"roll over"}`, "X-Correlation-ID", "corr-1")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "corr-1", r.header.Get("X-Correlation-ID"))
+	r = s.post(t, "/v1/dogschool.Dog/"+id+"/add-trick", `{"trick":"fetch ball"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.EqualValues(t, 3, r.body["version"])
+	assert.EqualValues(t, 3, r.body["position"])
+
+	r = s.get(t, "/v1/dogschool.Dog/"+id)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.EqualValues(t, 3, r.body["version"])
+	assert.Equal(t, map[string]any{"name": "Fido", "tricks": []any{"roll over", "fetch ball"}}, r.body["data"])
+
+	r = s.get(t, "/v1/dogschool.Dog/"+id+"?version=2")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []any{"roll over"}, r.body["data"].(map[string]any)["tricks"])
+
+	r = s.get(t, "/v1/log?start=2&limit=10")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	ns := r.body["notifications"].([]any)
+	require.Len(t, ns, 2)
+	first := ns[0].(map[string]any)
+	assert.EqualValues(t, 2, first["position"])
+	assert.Equal(t, "dogschool.TrickAdded", first["type"])
+	assert.Equal(t, map[string]any{"trick": "roll over"}, first["data"])
+	assert.Equal(t, "corr-1", first["correlation_id"])
+	assert.EqualValues(t, 4, r.body["next"])
+
+	r = s.get(t, "/v1/types")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Len(t, r.body["types"], 2)
+}
+
+func TestAPINameIDs(t *testing.T) {
+	s := startAPI(t)
+	r := s.post(t, "/v1/bank.Account/alice@example.com/open", `{"owner":"Alice"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	again := s.get(t, "/v1/bank.Account/alice@example.com")
+	require.Equal(t, http.StatusOK, again.status, again.body)
+	assert.Equal(t, r.body["id"], again.body["id"], "a name always gives the same aggregate")
+	byUUID := s.get(t, "/v1/bank.Account/"+r.body["id"].(string))
+	assert.Equal(t, http.StatusOK, byUUID.status)
+}
+
+func TestAPIIdempotencyKey(t *testing.T) {
+	s := startAPI(t)
+	s.post(t, "/v1/bank.Account/bob/open", `{"owner":"Bob"}`)
+	first := s.post(t, "/v1/bank.Account/bob/deposit", `{"amount":100}`, "Idempotency-Key", "dep-1")
+	require.Equal(t, http.StatusOK, first.status, first.body)
+	retry := s.post(t, "/v1/bank.Account/bob/deposit", `{"amount":100}`, "Idempotency-Key", "dep-1")
+	require.Equal(t, http.StatusOK, retry.status, retry.body)
+	assert.Equal(t, true, retry.body["duplicate"])
+	assert.Equal(t, first.body["version"], retry.body["version"])
+	st := s.get(t, "/v1/bank.Account/bob")
+	assert.EqualValues(t, 100, st.body["data"].(map[string]any)["balance"], "the retry deposited twice")
+}
+
+func TestAPIErrors(t *testing.T) {
+	s := startAPI(t)
+	s.post(t, "/v1/bank.Account/carol/open", `{"owner":"Carol"}`)
+	s.post(t, "/v1/bank.Account/carol/deposit", `{"amount":50}`)
+	conflicted, unavailable, unknown := uuid.New(), uuid.New(), uuid.New()
+	for _, id := range []uuid.UUID{conflicted, unavailable, unknown} {
+		require.Equal(t, http.StatusOK, s.post(t, "/v1/bank.Account/"+id.String()+"/open", `{"owner":"X"}`).status)
+	}
+	s.j.failWith(conflicted, &journal.ConflictError{AggregateID: conflicted, Expected: 1, Actual: 2})
+	s.j.failWith(unavailable, fmt.Errorf("dial: %w", journal.ErrUnavailable))
+	s.j.failWith(unknown, fmt.Errorf("read timeout: %w", journal.ErrOutcomeUnknown))
+
+	cases := []struct {
+		name, method, path, body string
+		status                   int
+		code, mentions           string
+	}{
+		{"malformed JSON", "POST", "/v1/bank.Account/carol/deposit", `{"amount":`, 400, "bad_request", "not valid JSON"},
+		{"wrong JSON shape", "POST", "/v1/bank.Account/carol/deposit", `{"amount":"ten"}`, 400, "bad_request", "deposit"},
+		{"unknown command", "POST", "/v1/bank.Account/carol/embezzle", `{}`, 400, "bad_request", "embezzle"},
+		{"unknown type", "POST", "/v1/bank.Vault/carol/open", `{}`, 404, "unknown_type", "bank.Vault"},
+		{"unknown type on GET", "GET", "/v1/bank.Vault/carol", "", 404, "unknown_type", "bank.Vault"},
+		{"unknown aggregate", "GET", "/v1/bank.Account/nobody", "", 404, "not_found", ""},
+		{"command to unknown aggregate", "POST", "/v1/bank.Account/nobody/deposit", `{"amount":1}`, 404, "not_found", ""},
+		{"create twice", "POST", "/v1/bank.Account/carol/open", `{"owner":"C"}`, 409, "already_exists", ""},
+		{"business rule", "POST", "/v1/bank.Account/carol/withdraw", `{"amount":51}`, 409, "rejected", "insufficient funds"},
+		{"conflict", "POST", "/v1/bank.Account/" + conflicted.String() + "/deposit", `{"amount":1}`, 409, "conflict", "version"},
+		{"journal unavailable", "POST", "/v1/bank.Account/" + unavailable.String() + "/deposit", `{"amount":1}`, 503, "unavailable", ""},
+		{"outcome unknown", "POST", "/v1/bank.Account/" + unknown.String() + "/deposit", `{"amount":1}`, 504, "outcome_unknown", ""},
+		{"body over the limit", "POST", "/v1/bank.Account/carol/deposit", `{"amount":1,"pad":"` + strings.Repeat("x", 2000) + `"}`, 413, "too_large", "1024 bytes"},
+		{"bad version", "GET", "/v1/bank.Account/carol?version=abc", "", 400, "bad_request", "version"},
+		{"limit over the maximum", "GET", "/v1/log?limit=5000", "", 400, "bad_request", "5000"},
+		{"bad partition", "GET", "/v1/log?partition=3", "", 400, "bad_request", "partition 3"},
+		{"no route", "DELETE", "/v1/bank.Account/carol", "", 404, "not_found", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do(t, tc.method, tc.path, tc.body)
+			assert.Equal(t, tc.status, r.status, r.body)
+			assert.Equal(t, tc.code, r.body["error"], r.body)
+			assert.Contains(t, r.body["message"], tc.mentions)
+		})
+	}
+	st := s.get(t, "/v1/bank.Account/carol")
+	assert.EqualValues(t, 50, st.body["data"].(map[string]any)["balance"], "a failed command changed the balance")
+	assert.EqualValues(t, 2, st.body["version"])
+}

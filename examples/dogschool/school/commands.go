@@ -1,0 +1,22 @@
+package school
+
+import "github.com/factum-dev/factum/actors"
+
+// RegisterDog is the command that registers a dog.
+type RegisterDog struct {
+	Name string `json:"name"`
+}
+
+// AddTrick is the command that teaches a dog a trick.
+type AddTrick struct {
+	Trick string `json:"trick"`
+}
+
+// DogType is the Dog as a persistent actor: "register" creates a dog,
+// "add-trick" teaches it.
+func DogType(opts ...actors.AggregateOption) *actors.AggregateType[*Dog] {
+	t := actors.NewAggregateType(AggregateType, func() *Dog { return &Dog{} }, opts...)
+	actors.Create(t, "register", func(d *Dog, c RegisterDog) error { return d.Register(c.Name) })
+	actors.Handle(t, "add-trick", func(d *Dog, c AddTrick) error { return d.AddTrick(c.Trick) })
+	return t
+}
