@@ -31,7 +31,9 @@ func newAPI(sys *actors.System, log *slog.Logger, maxBody int64, timeout time.Du
 
 func (a *api) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /v1/types", a.types)
 	mux.HandleFunc("GET /v1/log", a.logSelect)
 	mux.HandleFunc("GET /v1/{type}/{id}", a.state)
