@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -270,9 +271,11 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 		if err != nil || head > after {
 			return head, err
 		}
+		// Block a little less than the context allows, so the server
+		// answers before the client's read deadline (the context's) hits.
 		block := maxBlock
 		if d, ok := ctx.Deadline(); ok {
-			block = min(block, time.Until(d))
+			block = min(block, time.Until(d)-10*time.Millisecond)
 		}
 		if block < time.Millisecond {
 			<-ctx.Done()
@@ -281,14 +284,23 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 		err = j.client.XRead(ctx, &goredis.XReadArgs{
 			Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: 1, Block: block,
 		}).Err()
+		var ne net.Error
 		switch {
 		case ctx.Err() != nil:
+			return head, ctx.Err()
+		case errors.As(err, &ne) && ne.Timeout() && deadlineNear(ctx):
+			<-ctx.Done()
 			return head, ctx.Err()
 		case err == nil, errors.Is(err, goredis.Nil):
 		default:
 			return head, fmt.Errorf("redis journal: wait on partition %d after %d: %w", part, after, j.readErr(err))
 		}
 	}
+}
+
+func deadlineNear(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && time.Until(d) < 50*time.Millisecond
 }
 
 // Close implements journal.Journal: appends in flight get their answers,
