@@ -142,7 +142,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	for _, b := range []struct {
 		env, setting string
-		to          *bool
+		to           *bool
 	}{{EnvPerSubjectKeys, "PerSubjectKeys", &c.PerSubjectKeys}, {EnvHashChain, "HashChain", &c.HashChain}} {
 		if s := strings.TrimSpace(getenv(b.env)); s != "" {
 			if *b.to, err = strconv.ParseBool(s); err != nil {
@@ -266,4 +266,3 @@ func (c Config) String() string {
 	}
 	return strings.Join(on, ",")
 }
-
