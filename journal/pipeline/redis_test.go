@@ -11,8 +11,8 @@ import (
 	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
-	jredis "github.com/factum-dev/factum/journal/redis"
 	"github.com/factum-dev/factum/journal/pipeline"
+	jredis "github.com/factum-dev/factum/journal/redis"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
 )
 
