@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
@@ -220,6 +221,7 @@ type call struct {
 	commandID     string
 	correlationID string
 	done          chan callResult
+	timer         *time.Timer // AskTimeout, for a context without a deadline
 }
 
 type callResult struct {
@@ -232,7 +234,7 @@ func (c *call) reply(rep Reply, err error) { c.done <- callResult{rep: rep, err:
 // journalContext bounds one journal operation of an actor.
 func (s *System) journalContext() (context.Context, context.CancelFunc) {
 	if s.cfg.JournalTimeout <= 0 {
-		return context.Background(), func() {}
+		return s.base, func() {}
 	}
-	return context.WithTimeout(context.Background(), s.cfg.JournalTimeout)
+	return context.WithTimeout(s.base, s.cfg.JournalTimeout)
 }

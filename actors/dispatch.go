@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -103,21 +104,34 @@ func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id
 		return Reply{}, err
 	}
 	defer s.inflight.Done()
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.AskTimeout)
-		defer cancel()
-	}
 	c := s.getCall()
 	c.ctx, c.cmd, c.value, c.commandID, c.correlationID = ctx, cmd, v, commandID, correlationID
+	// A context without a deadline gets AskTimeout, on the call's own
+	// reused timer: a context.WithTimeout per command would cost a timer
+	// and a context.
+	var timeout <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok {
+		if c.timer == nil {
+			c.timer = time.NewTimer(s.cfg.AskTimeout)
+		} else {
+			c.timer.Reset(s.cfg.AskTimeout)
+		}
+		timeout = c.timer.C
+	}
 	rt.router.send(id, c)
 	select {
 	case res := <-c.done:
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		s.putCall(c)
 		return res.rep, res.err
 	case <-ctx.Done():
 		// The call is the actor's now: it is not pooled again.
 		return Reply{}, fmt.Errorf("actors: %s %s: command %s: no reply: %w: %w", rt.name, id, cmd.name, journal.ErrOutcomeUnknown, ctx.Err())
+	case <-timeout:
+		return Reply{}, fmt.Errorf("actors: %s %s: command %s: no reply within %v: %w: %w", rt.name, id, cmd.name,
+			s.cfg.AskTimeout, journal.ErrOutcomeUnknown, context.DeadlineExceeded)
 	}
 }
 
@@ -129,7 +143,7 @@ func (s *System) getCall() *call {
 }
 
 func (s *System) putCall(c *call) {
-	*c = call{done: c.done}
+	*c = call{done: c.done, timer: c.timer}
 	s.calls.Put(c)
 }
 

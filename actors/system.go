@@ -28,8 +28,11 @@ type SystemConfig struct {
 	// AskTimeout bounds a Dispatch, Send, State or Get whose context has
 	// no deadline (default 30 s).
 	AskTimeout time.Duration
-	// JournalTimeout bounds each journal and snapshot-store operation an
-	// actor makes (default 10 s; negative: unbounded).
+	// JournalTimeout, when more than 0, bounds each journal and
+	// snapshot-store operation an actor makes. By default (0) they are
+	// bounded by the stores' own timeouts (as go-redis's read and write
+	// timeouts) and cancelled when Close ends: a context with a deadline
+	// per command costs a timer.
 	JournalTimeout time.Duration
 	// SnapshotQueue is how many snapshots may wait for the writer (default
 	// 4096); a snapshot that finds the queue full is dropped and logged.
@@ -50,9 +53,6 @@ func (c *SystemConfig) setDefaults() {
 	}
 	if c.AskTimeout == 0 {
 		c.AskTimeout = 30 * time.Second
-	}
-	if c.JournalTimeout == 0 {
-		c.JournalTimeout = 10 * time.Second
 	}
 	if c.SnapshotQueue == 0 {
 		c.SnapshotQueue = 4096
@@ -88,7 +88,12 @@ type System struct {
 	root      *actor.RootContext
 	snapshots *snapshotWriter
 	start     time.Time
-	calls     sync.Pool // of *call
+	pool      *workerPool
+	// base is the context of the actors' journal operations; Close
+	// cancels it last.
+	base       context.Context
+	cancelBase context.CancelFunc
+	calls      sync.Pool // of *call
 
 	typesMu sync.RWMutex
 	types   map[string]*typeRuntime
@@ -118,6 +123,8 @@ func NewSystem(cfg SystemConfig) (*System, error) {
 	actorLog := slog.New(levelHandler{min: cfg.ActorLogLevel, h: cfg.Logger.Handler()}).With("lib", "protoactor")
 	s.as = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return actorLog }))
 	s.root = s.as.Root
+	s.pool = newWorkerPool(300, 10*time.Second)
+	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.snapshots = newSnapshotWriter(s)
 	return s, nil
 }
@@ -177,7 +184,7 @@ func (s *System) Live(aggregateType string) int {
 func (s *System) spawn(r *router, id uuid.UUID, e *entry) *actor.PID {
 	s.actors.Add(1)
 	a := &aggregateActor{r: r, e: e, id: id, seen: dedup{max: r.rt.dedup}}
-	return s.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+	return s.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithDispatcher(s.pool)))
 }
 
 // startSweeper starts the goroutine that passivates the type's idle actors.
@@ -240,6 +247,8 @@ func (s *System) Close() error {
 			cancel()
 		}
 		s.as.Shutdown()
+		s.pool.close()
+		s.cancelBase()
 		errs = append(errs, s.app.Close())
 		s.closeErr = errors.Join(errs...)
 	})
