@@ -6,7 +6,74 @@
 // events in the order they were saved. Aggregates are snapshotted every N
 // events per type.
 //
-// The persistent aggregate actors on protoactor-go (one actor per
-// aggregate, commands serialised through its mailbox), the notification
-// actor and the projection actors build on this layer.
+// # Aggregate actors
+//
+// System runs every live aggregate as a persistent actor on protoactor-go.
+// An aggregate type is described with NewAggregateType, given typed command
+// handlers with Create (for a new aggregate) and Handle (for an existing
+// one), and registered with Register. Commands reach it through Send
+// (typed), Dispatch (untyped: JSON payload or decoded value, the shape of
+// the wire format's CommandEnvelope) and its state through State and Get.
+//
+// The life of a command: the router finds the aggregate's actor, or spawns
+// it; a new actor loads the latest snapshot and replays the events after
+// it before it takes a command (commands sent meanwhile wait in its
+// mailbox, in order). The actor runs one command at a time: the handler
+// decides events on the current state, the actor appends them with the
+// expected version = its version, and replies only after the journal
+// acknowledged. Replies go back on a pooled Go channel, not a protoactor
+// future. The actor blocks on the journal inside Receive, so one aggregate
+// never has two appends in flight while many aggregates append at once.
+//
+//   - A handler error is the caller's ErrRejected; nothing is written and
+//     the state is as it was (rebuilt if the handler had raised events).
+//   - A handler panic is the caller's ErrHandlerPanic; the actor rebuilds
+//     its state from the journal before its next message.
+//   - A version conflict (another writer appended first) makes the actor
+//     reload and run the command once more; a second conflict is returned.
+//   - Any other append error (journal.ErrOutcomeUnknown,
+//     journal.ErrUnavailable, ...) is returned wrapped, and the actor
+//     reloads before its next message.
+//   - A command id the aggregate accepted before is answered with its
+//     first reply (Duplicate set) and nothing is written. Every event
+//     records its command id as causation id, and a snapshot carries the
+//     aggregate's recent command ids in a header (HeaderRecentCommands), so
+//     retries are recognised after passivation and restarts.
+//   - Every N events (SnapshotEvery) the actor encodes a snapshot and a
+//     writer goroutine saves it; a failed snapshot is logged, never fails
+//     a command. A snapshot that cannot be read back is skipped: the
+//     aggregate is rebuilt from all its events.
+//   - An actor idle for PassivateAfter (default 2 minutes) is stopped; the
+//     next command activates it again with the same state.
+//
+// System.Close stops taking commands, waits for those in flight, stops the
+// actors, writes the queued snapshots, flushes the journal (if it has a
+// Flush method) and closes the application. protoactor's own logs go to
+// the system's slog logger at Warn and above.
+//
+// # Caveats
+//
+//   - The recent command ids of an aggregate are a window
+//     (DedupWindow, default 64 per aggregate): a retry older than that is
+//     run again. Commands that raised no events are remembered only while
+//     the actor lives, and a duplicate recognised from the journal rather
+//     than from memory or a snapshot reports Position 0 (records do not
+//     carry their log position).
+//   - Events carry a causation id only when the command has a command id.
+//   - Handlers must change the aggregate only by raising events: the
+//     actor detects a failed command's changes by its pending events.
+//   - When a caller's context ends before the reply, the error wraps
+//     journal.ErrOutcomeUnknown: the command may still run. A command whose
+//     caller has gone by the time the actor takes it is not run.
+//   - The router is local: one process has at most one live actor per
+//     aggregate, but two processes (or a stale activation in a cluster)
+//     may; the journal's expected-version check keeps histories from
+//     forking, and the loser reloads and retries once.
+//   - Passivation is done by a sweeper goroutine per aggregate type, at a
+//     quarter of the idle timeout (between 5 ms and 10 s), not with
+//     protoactor's receive timeout: no timer per actor.
+//   - Actor mailboxes run on a pool of kept goroutines (see workerPool)
+//     rather than a new goroutine per scheduled mailbox.
+//   - State and Get of an aggregate without a live actor rebuild it from
+//     the stores and do not activate an actor.
 package actors

@@ -1,0 +1,94 @@
+package actors_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/examples/dogschool/school"
+)
+
+type RegisterDog struct {
+	Name string `json:"name"`
+}
+
+type AddTrick struct {
+	Trick string `json:"trick"`
+}
+
+func dogType(opts ...actors.AggregateOption) *actors.AggregateType[*school.Dog] {
+	t := actors.NewAggregateType(school.AggregateType, func() *school.Dog { return &school.Dog{} }, opts...)
+	actors.Create(t, "Register", func(d *school.Dog, c RegisterDog) error { return d.Register(c.Name) })
+	actors.Handle(t, "AddTrick", func(d *school.Dog, c AddTrick) error { return d.AddTrick(c.Trick) })
+	return t
+}
+
+// The DogSchool through the actors, beside its repository.
+func TestDogSchoolActors(t *testing.T) {
+	s, err := school.New(actors.Config{})
+	require.NoError(t, err)
+	sys, err := actors.NewSystem(actors.SystemConfig{App: s.Application})
+	require.NoError(t, err)
+	defer sys.Close()
+	require.NoError(t, actors.Register(sys, dogType(actors.SnapshotEvery(2), actors.PassivateAfter(time.Minute))),
+		"the school's repository registered the Dog already: accepted")
+
+	ctx := ctx(t)
+	id := uuid.New()
+	_, err = sys.Dispatch(ctx, actors.Command{AggregateType: school.AggregateType, AggregateID: id, Name: "Register", Payload: []byte(`{"name":"Fido"}`)})
+	require.NoError(t, err)
+	for _, trick := range []string{"roll over", "fetch ball"} {
+		_, err := actors.Send(ctx, sys, school.AggregateType, id, AddTrick{Trick: trick})
+		require.NoError(t, err)
+	}
+	_, err = actors.Send(ctx, sys, school.AggregateType, id, AddTrick{})
+	require.ErrorIs(t, err, actors.ErrRejected)
+	assert.Contains(t, err.Error(), "a trick needs a name")
+
+	dog, err := actors.Get[*school.Dog](ctx, sys, school.AggregateType, id)
+	require.NoError(t, err)
+	assert.Equal(t, "Fido", dog.Name)
+	assert.Equal(t, []string{"roll over", "fetch ball"}, dog.Tricks)
+	dog.Tricks[0] = "changed" // a private copy
+
+	details, err := s.GetDog(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, school.DogDetails{Name: "Fido", Tricks: []string{"roll over", "fetch ball"}}, details)
+
+	st, err := sys.State(ctx, school.AggregateType, id, 0)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"Fido","tricks":["roll over","fetch ball"]}`, string(st.Data))
+}
+
+// A command that fails with ErrAlreadyExists or ErrAggregateNotFound, and
+// the wire error code of each.
+func ExampleSystem_Dispatch() {
+	s, _ := school.New(actors.Config{})
+	sys, _ := actors.NewSystem(actors.SystemConfig{App: s.Application})
+	defer sys.Close()
+	_ = actors.Register(sys, dogType())
+
+	ctx := context.Background()
+	id := uuid.MustParse("7f1e2c4a-0000-4000-8000-000000000001")
+	rep, err := actors.Send(ctx, sys, school.AggregateType, id, RegisterDog{Name: "Fido"}, actors.WithCommandID("register-fido"))
+	fmt.Println(rep.Version, err)
+	rep, err = actors.Send(ctx, sys, school.AggregateType, id, RegisterDog{Name: "Fido"}, actors.WithCommandID("register-fido"))
+	fmt.Println(rep.Version, rep.Duplicate, err)
+	_, err = actors.Send(ctx, sys, school.AggregateType, id, RegisterDog{Name: "Rex"})
+	fmt.Println(actors.ErrorCode(err))
+	_, err = actors.Send(ctx, sys, school.AggregateType, uuid.MustParse("7f1e2c4a-0000-4000-8000-000000000002"), AddTrick{Trick: "sit"})
+	fmt.Println(actors.ErrorCode(err))
+	fmt.Println(err)
+	// Output:
+	// 1 <nil>
+	// 1 true <nil>
+	// already_exists
+	// not_found
+	// actors: dogschool.Dog 7f1e2c4a-0000-4000-8000-000000000002: command AddTrick: aggregate not found
+}
