@@ -132,6 +132,9 @@ func NewSystem(cfg SystemConfig) (*System, error) {
 // App returns the application the system saves to.
 func (s *System) App() *Application { return s.app }
 
+// NotificationLog returns the application's log of all events.
+func (s *System) NotificationLog() *NotificationLog { return s.app.NotificationLog() }
+
 // now is the system's monotonic clock, in nanoseconds since it started.
 func (s *System) now() int64 { return int64(time.Since(s.start)) }
 

@@ -220,8 +220,11 @@ func TestJournalFailures(t *testing.T) {
 
 	// Outcome unknown: written after all; the actor reloads and carries on.
 	e.journal.inject(failUnknown)
-	_, err = e.add(id, 10)
+	_, err = e.add(id, 10, actors.WithCommandID("unknown-1"))
 	require.ErrorIs(t, err, journal.ErrOutcomeUnknown)
+	rep, err = e.add(id, 10, actors.WithCommandID("unknown-1"))
+	require.NoError(t, err)
+	assert.Equal(t, actors.Reply{Version: 3, Duplicate: true}, rep, "the retry finds the command in the journal")
 	rep, err = e.add(id, 100)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(4), rep.Version)
