@@ -3,6 +3,7 @@ package redis
 import (
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -35,8 +36,13 @@ func encode(r *journal.Record) ([]byte, error) {
 	return b, nil
 }
 
-// decode reads stored bytes back into a record. The record's Data shares
-// b's memory.
+// decodeString decodes a stored event held in a string without copying it
+// first: proto.Unmarshal only reads its input and copies what it keeps.
+func decodeString(s string) (journal.Record, error) {
+	return decode(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// decode reads stored bytes back into a record. It does not keep b.
 func decode(b []byte) (journal.Record, error) {
 	var e factumpb.StoredEvent
 	if err := proto.Unmarshal(b, &e); err != nil {

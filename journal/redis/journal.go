@@ -170,7 +170,7 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 	out := make([]journal.Record, len(vals))
 	for i, v := range vals {
 		s, _ := v.(string)
-		if out[i], err = decode([]byte(s)); err != nil {
+		if out[i], err = decodeString(s); err != nil {
 			return nil, fmt.Errorf("redis journal: read aggregate %s version %d: %w", id, from+uint64(i), err)
 		}
 		if out[i].AggregateID != id || out[i].Version != from+uint64(i) {
@@ -217,7 +217,7 @@ func (j *Journal) Select(ctx context.Context, part int, start uint64, limit int)
 			return nil, fmt.Errorf("redis journal: partition %d: %w", part, err)
 		}
 		s, _ := m.Values["e"].(string)
-		rec, err := decode([]byte(s))
+		rec, err := decodeString(s)
 		if err != nil {
 			return nil, fmt.Errorf("redis journal: partition %d position %d: %w", part, pos, err)
 		}
