@@ -14,10 +14,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/journal/encryption"
+	"github.com/factum-dev/factum/journal/hashchain"
 )
 
 // api is factum's HTTP/JSON API over one actor system.
 type api struct {
+	h        *host
 	sys      *actors.System
 	log      *slog.Logger
 	maxBody  int64
@@ -25,8 +28,8 @@ type api struct {
 	maxLimit int
 }
 
-func newAPI(sys *actors.System, log *slog.Logger, maxBody int64, timeout time.Duration) *api {
-	return &api{sys: sys, log: log, maxBody: maxBody, timeout: timeout, maxLimit: 1000}
+func newAPI(h *host, log *slog.Logger, maxBody int64, timeout time.Duration) *api {
+	return &api{h: h, sys: h.sys, log: log, maxBody: maxBody, timeout: timeout, maxLimit: 1000}
 }
 
 func (a *api) routes() http.Handler {
@@ -38,6 +41,8 @@ func (a *api) routes() http.Handler {
 	mux.HandleFunc("GET /v1/log", a.logSelect)
 	mux.HandleFunc("GET /v1/{type}/{id}", a.state)
 	mux.HandleFunc("POST /v1/{type}/{id}/{command}", a.command)
+	mux.HandleFunc("GET /v1/admin/verify", a.verify)
+	mux.HandleFunc("POST /v1/admin/shred/{subject}", a.shred)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	})
@@ -65,6 +70,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := actors.ErrorCode(err)
 	status := http.StatusInternalServerError
 	switch {
+	case errors.Is(err, encryption.ErrShredded):
+		status, code = http.StatusGone, "shredded"
 	case errors.Is(err, actors.ErrUnknownType):
 		status, code = http.StatusNotFound, "unknown_type"
 	case code == "not_found":
@@ -259,4 +266,60 @@ func queryInt(s string, def int) (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number", s)
 	}
 	return n, nil
+}
+
+// verify checks the hash chain of one aggregate (?aggregate=ID, with
+// ?type= when ID is a name) or of a whole log partition (?partition=N).
+func (a *api) verify(w http.ResponseWriter, r *http.Request) {
+	if a.h.pipe.Chain == nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "hash chaining is off: start the node with FACTUM_HASH_CHAIN=true")
+		return
+	}
+	q := r.URL.Query()
+	ctx, cancel := context.WithTimeout(r.Context(), 10*a.timeout)
+	defer cancel()
+	var err error
+	switch {
+	case q.Get("aggregate") != "":
+		id, idErr := aggregateID(q.Get("type"), q.Get("aggregate"))
+		if idErr != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", idErr.Error())
+			return
+		}
+		err = hashchain.Verify(ctx, a.h.j, id)
+	case q.Get("partition") != "":
+		p, pErr := queryInt(q.Get("partition"), 0)
+		if pErr != nil || p < 0 || p >= a.h.j.Partitions() {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("partition %q: the log has partitions 0..%d", q.Get("partition"), a.h.j.Partitions()-1))
+			return
+		}
+		err = hashchain.VerifyLog(ctx, a.h.j, p)
+	default:
+		writeError(w, http.StatusBadRequest, "bad_request", "say what to verify: ?aggregate=ID or ?partition=N")
+		return
+	}
+	var broken *hashchain.BrokenLinkError
+	switch {
+	case errors.As(err, &broken):
+		writeError(w, http.StatusConflict, "broken_chain", err.Error())
+	case err != nil:
+		a.fail(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]bool{"verified": true})
+	}
+}
+
+// shred deletes a subject's data key (by default a subject is an
+// aggregate's id): its events stay, but can never be read again.
+func (a *api) shred(w http.ResponseWriter, r *http.Request) {
+	if a.h.pipe.Cipher == nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "encryption is off: start the node with FACTUM_CIPHER_KEY and FACTUM_PER_SUBJECT_KEYS=true")
+		return
+	}
+	subject := r.PathValue("subject")
+	if err := a.h.pipe.Cipher.Shred(r.Context(), subject); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"shredded": subject})
 }

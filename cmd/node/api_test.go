@@ -19,7 +19,9 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/encryption"
 	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/journal/pipeline"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
@@ -51,14 +53,19 @@ type testServer struct {
 	j *faultyJournal
 }
 
-func startAPI(t *testing.T) *testServer {
+func startAPI(t *testing.T, storage ...pipeline.Config) *testServer {
 	mem, err := jmemory.New(jmemory.Config{})
 	require.NoError(t, err)
 	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := newHostOn(fj, smemory.New(), log, []actors.AggregateOption{actors.SnapshotEvery(2)}, registerExamples)
+	st := &stores{j: fj, snap: smemory.New(), keys: encryption.NewMemoryKeyStore(), closer: func() error { return nil }}
+	var cfg pipeline.Config
+	if len(storage) > 0 {
+		cfg = storage[0]
+	}
+	h, err := newHostOn(st, cfg, log, []actors.AggregateOption{actors.SnapshotEvery(2)}, registerExamples)
 	require.NoError(t, err)
-	srv := httptest.NewServer(newAPI(h.sys, log, 1024, 5*time.Second).routes())
+	srv := httptest.NewServer(newAPI(h, log, 1024, 5*time.Second).routes())
 	t.Cleanup(func() {
 		srv.Close()
 		require.NoError(t, h.Close())
@@ -205,4 +212,46 @@ func TestAPIErrors(t *testing.T) {
 	st := s.get(t, "/v1/bank.Account/carol")
 	assert.EqualValues(t, 50, st.body["data"].(map[string]any)["balance"], "a failed command changed the balance")
 	assert.EqualValues(t, 2, st.body["version"])
+}
+
+func TestAPIStoragePipeline(t *testing.T) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	s := startAPI(t, pipeline.Config{Compression: "zstd", CipherKey: key, PerSubjectKeys: true, HashChain: true})
+	r := s.post(t, "/v1/dogschool.Dog/rex/register", `{"name":"Rex"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	id := r.body["id"].(string)
+	for _, trick := range []string{"sit", "beg", "roll over"} {
+		require.Equal(t, http.StatusOK, s.post(t, "/v1/dogschool.Dog/rex/add-trick", `{"trick":"`+trick+`"}`).status)
+	}
+	// Stored encrypted: the journal's bytes do not hold the name.
+	recs, err := s.j.Read(context.Background(), uuid.MustParse(id), 1, 0)
+	require.NoError(t, err)
+	require.Len(t, recs, 4)
+	assert.NotContains(t, string(recs[0].Data), "Rex")
+	assert.Equal(t, "aes-256-gcm", recs[0].Headers["cipher"])
+
+	v := s.get(t, "/v1/admin/verify?type=dogschool.Dog&aggregate=rex")
+	assert.Equal(t, http.StatusOK, v.status, v.body)
+	v = s.get(t, "/v1/admin/verify?partition=0")
+	assert.Equal(t, http.StatusOK, v.status, v.body)
+	log := s.get(t, "/v1/log?limit=10")
+	require.Equal(t, http.StatusOK, log.status)
+	assert.Equal(t, map[string]any{"name": "Rex"}, log.body["notifications"].([]any)[0].(map[string]any)["data"])
+
+	sh := s.post(t, "/v1/admin/shred/"+id, "")
+	require.Equal(t, http.StatusOK, sh.status, sh.body)
+	gone := s.get(t, "/v1/admin/verify?partition=0")
+	assert.Equal(t, http.StatusOK, gone.status, "shredded events still verify")
+	log = s.get(t, "/v1/log?limit=10")
+	assert.Equal(t, http.StatusGone, log.status, log.body)
+	assert.Equal(t, "shredded", log.body["error"])
+}
+
+func TestAPIAdminOff(t *testing.T) {
+	s := startAPI(t)
+	assert.Equal(t, http.StatusBadRequest, s.get(t, "/v1/admin/verify?partition=0").status)
+	assert.Equal(t, http.StatusBadRequest, s.post(t, "/v1/admin/shred/x", "").status)
 }

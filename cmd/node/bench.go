@@ -19,6 +19,7 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/pipeline"
 )
 
 // benchConfig is what `node bench` was asked to do.
@@ -75,6 +76,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err := c.store.validate(); err != nil {
 		return err
 	}
+	storage, err := pipeline.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
 	switch {
 	case c.aggregates < 1:
 		return fmt.Errorf("--aggregates %d: want at least 1: %w", c.aggregates, errUsage)
@@ -86,7 +91,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, errUsage)
 	}
 	log := newLogger(stderr, "error")
-	h, err := newHost(ctx, &c.store, log, registerBench)
+	h, err := newHost(ctx, &c.store, storage, log, registerBench)
 	if err != nil {
 		return err
 	}

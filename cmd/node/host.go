@@ -5,62 +5,109 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/encryption"
+	"github.com/factum-dev/factum/journal/encryption/rediskeys"
 	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/journal/pipeline"
 	jredis "github.com/factum-dev/factum/journal/redis"
 	"github.com/factum-dev/factum/snapshots"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
 )
 
-// stores opens the journal and snapshot store the flags name.
-func (s *storeFlags) stores(ctx context.Context, log *slog.Logger) (journal.Journal, snapshots.Store, error) {
+// stores are the journal, snapshot store and data-key store a node runs on.
+type stores struct {
+	j      journal.Journal
+	snap   snapshots.Store
+	keys   encryption.KeyStore
+	closer func() error // closes what keys needs
+}
+
+// open opens the stores the flags name.
+func (s *storeFlags) open(ctx context.Context, log *slog.Logger) (*stores, error) {
 	if s.redisURL == "" {
 		j, err := jmemory.New(jmemory.Config{Partitions: s.partitions})
-		return j, smemory.New(), err
+		if err != nil {
+			return nil, err
+		}
+		return &stores{j: j, snap: smemory.New(), keys: encryption.NewMemoryKeyStore(), closer: func() error { return nil }}, nil
 	}
 	j, err := jredis.New(ctx, jredis.Config{URL: s.redisURL, Cluster: s.redisCluster, Partitions: s.partitions, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("redis journal: %w", err)
+		return nil, fmt.Errorf("redis journal: %w", err)
 	}
 	st, err := sredis.New(sredis.Config{URL: s.redisURL, Cluster: s.redisCluster, Partitions: s.partitions, Logger: log})
 	if err != nil {
-		_ = j.Close()
-		return nil, nil, fmt.Errorf("redis snapshot store: %w", err)
+		return nil, errors.Join(fmt.Errorf("redis snapshot store: %w", err), j.Close())
 	}
-	return j, st, nil
+	client, err := redisClient(s.redisURL, s.redisCluster)
+	if err != nil {
+		return nil, errors.Join(err, j.Close(), st.Close())
+	}
+	keys, err := rediskeys.New(rediskeys.Config{Client: client})
+	if err != nil {
+		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
+	}
+	return &stores{j: j, snap: st, keys: keys, closer: client.Close}, nil
 }
 
-// host is an application and its actor system, with the stores under them.
+// redisClient returns a client for the key store on the journal's Redis.
+func redisClient(url string, cluster bool) (goredis.UniversalClient, error) {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("--redis %q: %w", url, err)
+	}
+	if cluster {
+		return goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{opts.Addr}, Username: opts.Username,
+			Password: opts.Password, TLSConfig: opts.TLSConfig}), nil
+	}
+	return goredis.NewClient(opts), nil
+}
+
+// host is an application and its actor system, with the stores and the
+// storage pipeline (compression, encryption, hash chain) under them.
 type host struct {
-	app  *actors.Application
-	sys  *actors.System
-	j    journal.Journal
-	snap snapshots.Store
+	app   *actors.Application
+	sys   *actors.System
+	st    *stores
+	pipe  *pipeline.Pipeline
+	j     journal.Journal // the journal as the application sees it (pipe.Journal)
+	close sync.Once
+	err   error
 }
 
 // newHost opens the stores and starts an actor system; register adds the
 // aggregate types it hosts.
-func newHost(ctx context.Context, s *storeFlags, log *slog.Logger, register func(*domain.Registry, *actors.System, []actors.AggregateOption) error) (*host, error) {
-	j, st, err := s.stores(ctx, log)
+func newHost(ctx context.Context, s *storeFlags, storage pipeline.Config, log *slog.Logger, register func(*domain.Registry, *actors.System, []actors.AggregateOption) error) (*host, error) {
+	st, err := s.open(ctx, log)
 	if err != nil {
 		return nil, err
 	}
 	opts := []actors.AggregateOption{actors.SnapshotEvery(s.snapshotEvery), actors.PassivateAfter(s.passivate)}
-	return newHostOn(j, st, log, opts, register)
+	return newHostOn(st, storage, log, opts, register)
 }
 
 // newHostOn starts an actor system on the given stores, which the host
-// then owns.
-func newHostOn(j journal.Journal, st snapshots.Store, log *slog.Logger, opts []actors.AggregateOption, register func(*domain.Registry, *actors.System, []actors.AggregateOption) error) (*host, error) {
-	h := &host{j: j, snap: st}
+// then owns, with the storage pipeline that storage configures.
+func newHostOn(st *stores, storage pipeline.Config, log *slog.Logger, opts []actors.AggregateOption, register func(*domain.Registry, *actors.System, []actors.AggregateOption) error) (*host, error) {
+	h := &host{st: st}
 	var err error
-	h.app, err = actors.NewApplication(actors.Config{Registry: domain.NewRegistry(), Journal: j, Snapshots: st, Logger: log})
+	h.pipe, err = storage.Build(pipeline.Deps{Journal: st.j, KeyStore: st.keys})
+	if err != nil {
+		return nil, errors.Join(err, h.Close())
+	}
+	h.j = h.pipe.Journal
+	h.app, err = actors.NewApplication(actors.Config{Registry: domain.NewRegistry(), Journal: h.j, Snapshots: st.snap,
+		Transforms: h.pipe.Transforms, SnapshotTransforms: h.pipe.SnapshotTransforms, Logger: log})
 	if err == nil {
 		h.sys, err = actors.NewSystem(actors.SystemConfig{App: h.app, Logger: log})
 	}
@@ -76,15 +123,21 @@ func newHostOn(j journal.Journal, st snapshots.Store, log *slog.Logger, opts []a
 // Close stops the actors (draining in-flight commands) and closes the
 // stores. It is safe to call more than once.
 func (h *host) Close() error {
-	var errs []error
-	if h.sys != nil {
-		errs = append(errs, h.sys.Close())
-	}
-	if h.app != nil {
-		errs = append(errs, h.app.Close())
-	}
-	errs = append(errs, h.j.Close(), h.snap.Close())
-	return errors.Join(errs...)
+	h.close.Do(func() {
+		var errs []error
+		if h.sys != nil {
+			errs = append(errs, h.sys.Close())
+		}
+		if h.app != nil {
+			errs = append(errs, h.app.Close())
+		}
+		if h.pipe != nil {
+			errs = append(errs, h.pipe.Close())
+		}
+		errs = append(errs, h.st.j.Close(), h.st.snap.Close(), h.st.closer())
+		h.err = errors.Join(errs...)
+	})
+	return h.err
 }
 
 // registerExamples hosts the example aggregates: the dog school's Dog and

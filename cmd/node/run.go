@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/factum-dev/factum/journal/pipeline"
 	"io"
 	"net"
 	"net/http"
@@ -30,12 +31,16 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 	if err := store.validate(); err != nil {
 		return err
 	}
+	storage, err := pipeline.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
 	if maxBody < 1 {
 		return fmt.Errorf("--max-body %d: want at least 1: %w", maxBody, errUsage)
 	}
 	log := newLogger(stderr, store.logLevel)
 
-	h, err := newHost(ctx, &store, log, registerExamples)
+	h, err := newHost(ctx, &store, storage, log, registerExamples)
 	if err != nil {
 		return err
 	}
@@ -45,12 +50,12 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: newAPI(h.sys, log, maxBody, timeout).routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newAPI(h, log, maxBody, timeout).routes(), ReadHeaderTimeout: 10 * time.Second}
 	journalName := "memory"
 	if store.redisURL != "" {
 		journalName = "redis"
 	}
-	fmt.Fprintf(stdout, "factum node listening on http://%s (journal: %s, partitions: %d)\n", ln.Addr(), journalName, store.partitions)
+	fmt.Fprintf(stdout, "factum node listening on http://%s (journal: %s, partitions: %d, storage: %s)\n", ln.Addr(), journalName, store.partitions, storage)
 	fmt.Fprintf(stdout, "try: curl -X POST http://%s/v1/dogschool.Dog/fido/register -d '{\"name\":\"Fido\"}'\n", ln.Addr())
 
 	served := make(chan error, 1)
