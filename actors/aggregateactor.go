@@ -71,7 +71,7 @@ func (a *aggregateActor) load() error {
 		return fmt.Errorf("actors: %s %s: load: %w", a.r.rt.name, a.id, err)
 	}
 	a.agg = l.agg
-	a.seen.reset(l.snapHeaders, l.events)
+	a.seen.reset(l.snapHeaders, l.commands)
 	return nil
 }
 

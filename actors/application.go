@@ -238,8 +238,9 @@ type loaded struct {
 	// snapHeaders are the headers of the snapshot it started from (nil
 	// when it was rebuilt from the first event).
 	snapHeaders map[string]string
-	// events are the events replayed after the snapshot.
-	events []domain.Envelope
+	// commands are the command ids (causation ids) of the events replayed
+	// after the snapshot, with their versions, oldest first.
+	commands []accepted
 }
 
 // rebuild is load that also returns the snapshot headers and the events
@@ -265,17 +266,7 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	from := uint64(1)
 	if agg != nil {
 		from = agg.Version() + 1
-	}
-	var events []domain.Envelope
-	if version == 0 || from <= version {
-		if events, err = a.events.Load(ctx, id, from, version); err != nil {
-			return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
-		}
-	}
-	if agg == nil {
-		if len(events) == 0 {
-			return loaded{}, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
-		}
+	} else {
 		if newFn == nil {
 			if agg, err = a.blank(ctx, id); err != nil {
 				return loaded{}, err
@@ -283,12 +274,26 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 		} else {
 			agg = newFn()
 		}
+		domain.Init(agg, id, nil)
 	}
-	if err := domain.Replay(agg, events...); err != nil {
-		return loaded{}, err
+	var commands []accepted
+	if version == 0 || from <= version {
+		// Events are decoded and applied one by one: a long history is
+		// never held in memory twice.
+		visit := func(e *domain.Envelope) {
+			if e.Meta.CausationID != "" {
+				commands = append(commands, accepted{ID: e.Meta.CausationID, Version: e.Version})
+			}
+		}
+		if _, err = a.events.Replay(ctx, agg, id, from, version, visit); err != nil {
+			return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+		}
+	}
+	if agg.Version() == 0 {
+		return loaded{}, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
 	}
 	domain.SetClock(agg, a.cfg.Clock)
-	return loaded{agg: agg, snapHeaders: headers, events: events}, nil
+	return loaded{agg: agg, snapHeaders: headers, commands: commands}, nil
 }
 
 // restore decodes a stored snapshot into an aggregate.
@@ -303,10 +308,14 @@ func (a *Application) restore(ctx context.Context, snap domain.Snapshot) (domain
 
 // blank returns a new aggregate of the type recorded on id's first event.
 func (a *Application) blank(ctx context.Context, id uuid.UUID) (domain.Aggregate, error) {
-	name, err := a.events.AggregateType(ctx, id)
+	first, err := a.events.Journal().Read(ctx, id, 1, 1)
 	if err != nil {
 		return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
 	}
+	if len(first) == 0 {
+		return nil, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
+	}
+	name := first[0].Headers[journal.HeaderAggregateType]
 	if name == "" {
 		return nil, fmt.Errorf("actors: aggregate %s: its first event does not name its type", id)
 	}

@@ -2,8 +2,6 @@ package actors
 
 import (
 	"encoding/json"
-
-	"github.com/factum-dev/factum/domain"
 )
 
 // HeaderRecentCommands is the snapshot header that holds an aggregate's
@@ -56,7 +54,7 @@ func (d *dedup) add(a accepted) {
 // replayed after the snapshot (whose causation ids are their commands').
 // Positions are not stored with events, so commands known only from
 // events have position 0.
-func (d *dedup) reset(headers map[string]string, events []domain.Envelope) {
+func (d *dedup) reset(headers map[string]string, commands []accepted) {
 	d.recent = d.recent[:0]
 	if h := headers[HeaderRecentCommands]; h != "" {
 		var rs []accepted
@@ -66,8 +64,8 @@ func (d *dedup) reset(headers map[string]string, events []domain.Envelope) {
 			}
 		}
 	}
-	for i := range events {
-		d.add(accepted{ID: events[i].Meta.CausationID, Version: events[i].Version})
+	for _, c := range commands {
+		d.add(c)
 	}
 }
 

@@ -132,8 +132,9 @@ func (s *EventStore) Load(ctx context.Context, id uuid.UUID, from, to uint64) ([
 // all), decodes them and applies them to a one by one, without holding the
 // whole decoded history in memory. The records' ids and versions are
 // checked before any is applied (domain.ErrHistory), so a history that
-// does not fit leaves a as it was. It returns the number of events applied.
-func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUID, from, to uint64) (int, error) {
+// does not fit leaves a as it was. visit, when not nil, sees each event
+// after it was applied. It returns the number of events applied.
+func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUID, from, to uint64, visit func(*domain.Envelope)) (int, error) {
 	records, err := s.journal.Read(ctx, id, from, to)
 	if err != nil || len(records) == 0 {
 		return 0, err
@@ -152,6 +153,9 @@ func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUI
 		}
 		if err := domain.Replay(a, e); err != nil {
 			return i, err
+		}
+		if visit != nil {
+			visit(&e)
 		}
 	}
 	return len(records), nil
