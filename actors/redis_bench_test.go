@@ -111,7 +111,9 @@ func benchActorsOn(b *testing.B, j *jredis.Journal, cfg journaltest.BenchConfig)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	if len(lat) > 0 {
 		slices.Sort(lat)
-		q := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000 }
+		q := func(p float64) float64 {
+			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+		}
 		b.ReportMetric(q(0.50), "p50-ms")
 		b.ReportMetric(q(0.99), "p99-ms")
 	}
