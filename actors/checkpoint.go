@@ -1,0 +1,76 @@
+package actors
+
+import (
+	"context"
+	"sync"
+)
+
+// CheckpointStore keeps each projection's checkpoint: the last position of
+// each log partition whose notification it has handled (0: none).
+type CheckpointStore interface {
+	// Load returns the projection's checkpoint in partition (0 when it has
+	// none).
+	Load(ctx context.Context, projection string, partition int) (uint64, error)
+	// Save records position as the projection's checkpoint in partition.
+	Save(ctx context.Context, projection string, partition int, position uint64) error
+}
+
+// TxStore is a CheckpointStore that also holds a read model and can write
+// a batch of read-model changes and the checkpoint in one atomic step. A
+// projection on a TxStore is exactly-once in effect: a batch is either
+// applied with its checkpoint, or not at all and handled again.
+//
+// The runner calls Begin before it hands a batch to the handlers, which
+// find the transaction in the context they are given (each TxStore offers
+// its own accessor, such as MemoryReadModel.Tx), then Commit with the
+// batch's last position, or Rollback.
+type TxStore interface {
+	CheckpointStore
+	Begin(ctx context.Context, projection string, partition int) (context.Context, Tx, error)
+}
+
+// Tx is one batch of read-model changes in a TxStore.
+type Tx interface {
+	// Commit writes the changes and the checkpoint position at once.
+	Commit(ctx context.Context, position uint64) error
+	// Rollback drops the changes.
+	Rollback()
+}
+
+type checkpointKey struct {
+	projection string
+	partition  int
+}
+
+// MemoryCheckpoints is a CheckpointStore in memory, for tests and for
+// projections whose read model is rebuilt on every start.
+type MemoryCheckpoints struct {
+	mu sync.Mutex
+	m  map[checkpointKey]uint64
+}
+
+// NewMemoryCheckpoints returns an empty checkpoint store.
+func NewMemoryCheckpoints() *MemoryCheckpoints {
+	return &MemoryCheckpoints{m: map[checkpointKey]uint64{}}
+}
+
+// Load implements CheckpointStore.
+func (s *MemoryCheckpoints) Load(ctx context.Context, projection string, partition int) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[checkpointKey{projection, partition}], nil
+}
+
+// Save implements CheckpointStore.
+func (s *MemoryCheckpoints) Save(ctx context.Context, projection string, partition int, position uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[checkpointKey{projection, partition}] = position
+	return nil
+}

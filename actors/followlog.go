@@ -1,0 +1,43 @@
+package actors
+
+import (
+	"context"
+
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/journal"
+)
+
+// Log is what a projection runner needs of a notification log to follow
+// it: the local journal (LocalLog) or another node's log over HTTP
+// (actors/httplog).
+type Log interface {
+	// Partitions returns the number of partitions of the log.
+	Partitions() int
+	// Select returns up to limit notifications of a partition from
+	// position start on, in position order.
+	Select(ctx context.Context, partition int, start uint64, limit int) ([]journal.Notification, error)
+	// Head returns the last position of a partition.
+	Head(ctx context.Context, partition int) (uint64, error)
+	// Wait blocks until the partition's head is past after, or ctx ends
+	// (or a bounded while passes; callers loop), and returns the head.
+	Wait(ctx context.Context, partition int, after uint64) (uint64, error)
+	// Decode returns the domain event a record carries.
+	Decode(ctx context.Context, r journal.Record) (domain.Envelope, error)
+}
+
+// LocalLog is the application's own log as a Log.
+func LocalLog(app *Application) Log { return localLog{app.Events()} }
+
+type localLog struct{ s *journal.EventStore }
+
+func (l localLog) Partitions() int { return l.s.Journal().Partitions() }
+func (l localLog) Select(ctx context.Context, p int, start uint64, limit int) ([]journal.Notification, error) {
+	return l.s.Journal().Select(ctx, p, start, limit)
+}
+func (l localLog) Head(ctx context.Context, p int) (uint64, error) { return l.s.Journal().Head(ctx, p) }
+func (l localLog) Wait(ctx context.Context, p int, after uint64) (uint64, error) {
+	return l.s.Journal().Wait(ctx, p, after)
+}
+func (l localLog) Decode(ctx context.Context, r journal.Record) (domain.Envelope, error) {
+	return l.s.Decode(ctx, r)
+}

@@ -1,0 +1,145 @@
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/factum-dev/factum/journal"
+)
+
+// notifier is the notification actor of one log partition: one goroutine
+// owns it. It tails the partition (Log.Wait: a wake-up signal on the
+// memory journal, XREAD BLOCK on Redis), reads each new section of the log
+// once and pushes it, in position order, to the mailboxes of the partition
+// workers subscribed to it.
+//
+// Backpressure: a mailbox holds a few sections; when a worker's mailbox is
+// full the notifier does not wait for it. The worker, finding a gap or its
+// mailbox empty while the head is ahead, reads the log itself at full
+// speed (catch-up) and takes the pushed sections again once it is level.
+// So one slow projection never holds up the others or the notifier, and no
+// buffer grows without bound.
+type notifier struct {
+	log   Log
+	part  int
+	batch int
+	logr  *slog.Logger
+
+	head     atomic.Uint64
+	headTime atomic.Int64 // unix nanos of the head notification's event, when known
+
+	mu   sync.Mutex
+	subs []*worker
+}
+
+func newNotifier(log Log, part, batch int, logr *slog.Logger) *notifier {
+	return &notifier{log: log, part: part, batch: batch, logr: logr}
+}
+
+func (n *notifier) subscribe(w *worker) {
+	n.mu.Lock()
+	n.subs = append(n.subs, w)
+	n.mu.Unlock()
+}
+
+// prime reads the head before the workers start.
+func (n *notifier) prime(ctx context.Context) error {
+	h, err := n.log.Head(ctx, n.part)
+	if err == nil {
+		n.head.Store(h)
+	}
+	return err
+}
+
+// run tails the partition until ctx ends.
+func (n *notifier) run(ctx context.Context) {
+	bo := backoff{min: 10 * time.Millisecond, max: 2 * time.Second}
+	seen := n.head.Load()
+	for ctx.Err() == nil {
+		head, err := n.log.Wait(ctx, n.part, seen)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			n.logr.Warn("notification log: waiting for the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
+			if !bo.sleep(ctx) {
+				return
+			}
+			continue
+		}
+		for seen < head && ctx.Err() == nil {
+			ns, err := n.log.Select(ctx, n.part, seen+1, n.batch)
+			if err != nil || len(ns) == 0 {
+				if ctx.Err() != nil {
+					return
+				}
+				n.logr.Warn("notification log: reading the partition failed; retrying", "partition", n.part, "start", seen+1, "err", err)
+				if !bo.sleep(ctx) {
+					return
+				}
+				continue
+			}
+			bo.reset()
+			seen = ns[len(ns)-1].Position
+			n.publish(ns)
+		}
+	}
+}
+
+// publish moves the head, then offers the section to every subscriber
+// without waiting for any.
+func (n *notifier) publish(ns []journal.Notification) {
+	last := &ns[len(ns)-1]
+	n.headTime.Store(last.Time.UnixNano())
+	if last.Position > n.head.Load() {
+		n.head.Store(last.Position)
+	}
+	n.mu.Lock()
+	subs := n.subs
+	n.mu.Unlock()
+	for _, w := range subs {
+		select {
+		case w.mbox <- ns:
+		default:
+			// The worker is busy; it catches up from the log.
+		}
+	}
+}
+
+// backoff is an exponential wait between retries.
+type backoff struct {
+	min, max time.Duration
+	cur      time.Duration
+	timer    *time.Timer
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleep waits for the next backoff, or until ctx ends (false).
+func (b *backoff) sleep(ctx context.Context) bool {
+	d := b.next()
+	if b.timer == nil {
+		b.timer = time.NewTimer(d)
+	} else {
+		b.timer.Reset(d)
+	}
+	select {
+	case <-b.timer.C:
+		return true
+	case <-ctx.Done():
+		b.timer.Stop()
+		return false
+	}
+}

@@ -1,0 +1,327 @@
+package actors_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/actors/checkpointtest"
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/journal"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+)
+
+func TestMemoryCheckpoints(t *testing.T) {
+	checkpointtest.Run(t, func(*testing.T) actors.CheckpointStore { return actors.NewMemoryCheckpoints() })
+}
+
+func TestMemoryReadModelCheckpoints(t *testing.T) {
+	checkpointtest.Run(t, func(*testing.T) actors.CheckpointStore { return actors.NewMemoryReadModel[string, int]() })
+}
+
+// newPartitionedSystem is a system with the counter on a memory journal
+// of the given number of partitions.
+func newPartitionedSystem(t *testing.T, partitions int) *actors.System {
+	j, err := jmemory.New(jmemory.Config{Partitions: partitions})
+	require.NoError(t, err)
+	reg := domain.NewRegistry()
+	registerCounterEvents(reg)
+	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	require.NoError(t, err)
+	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
+	require.NoError(t, err)
+	require.NoError(t, actors.Register(sys, counterAggregate()))
+	t.Cleanup(func() {
+		require.NoError(t, sys.Close())
+		_ = j.Close()
+	})
+	return sys
+}
+
+// writeCounters opens n counters and adds to them at random, from a few
+// goroutines; it returns the sum of every counter.
+func writeCounters(t *testing.T, sys *actors.System, rng *rand.Rand, n, adds int) (ids []uuid.UUID, total int) {
+	for range n {
+		id := uuid.New()
+		_, err := actors.Send(ctx(t), sys, counterType, id, Open{Start: 0})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	bys := make([]int, adds)
+	for i := range bys {
+		bys[i] = 1 + rng.IntN(9)
+		total += bys[i]
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < adds; i += 4 {
+				if _, err := actors.Send(ctx(t), sys, counterType, ids[i%n], Add{By: bys[i]}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ids, total
+}
+
+func seed(t *testing.T) *rand.Rand {
+	s := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", s)
+	return rand.New(rand.NewPCG(s, s))
+}
+
+func startRunner(t *testing.T, cfg actors.RunnerConfig, ps ...actors.Runnable) *actors.Runner {
+	r, err := actors.NewRunner(cfg)
+	require.NoError(t, err)
+	require.NoError(t, r.Add(ps...))
+	require.NoError(t, r.Start(ctx(t)))
+	t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
+	return r
+}
+
+// caughtUp waits until every projection of r is level with every
+// partition's head.
+func caughtUp(t *testing.T, sys *actors.System, r *actors.Runner) {
+	t.Helper()
+	j := sys.App().Events().Journal()
+	require.Eventually(t, func() bool {
+		for _, s := range r.Status() {
+			head, err := j.Head(context.Background(), s.Partition)
+			if err != nil || s.Position != head {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 2*time.Millisecond)
+}
+
+func TestProjectionOrderFilterAndSum(t *testing.T) {
+	rng := seed(t)
+	sys := newPartitionedSystem(t, 4)
+	// Half the history before the projection starts (catch-up), half after
+	// (live).
+	_, before := writeCounters(t, sys, rng, 20, 500)
+
+	var mu sync.Mutex
+	last := map[int]uint64{}
+	sum, opened := 0, 0
+	p := actors.NewProjection("sum", actors.BatchSize(64))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if n.Position <= last[n.Partition] {
+			t.Errorf("partition %d: position %d after %d", n.Partition, n.Position, last[n.Partition])
+		}
+		last[n.Partition] = n.Position
+		sum += e.By
+		require.Equal(t, "test.Added", n.Type)
+		return nil
+	})
+	// A filtered subscription: only Opened.
+	q := actors.NewProjection("opened")
+	actors.On(q, func(ctx context.Context, e Opened, n actors.Notification) error {
+		mu.Lock()
+		opened++
+		mu.Unlock()
+		return nil
+	})
+	r := startRunner(t, actors.RunnerConfig{System: sys}, p, q)
+	_, after := writeCounters(t, sys, rng, 20, 500)
+	caughtUp(t, sys, r)
+	mu.Lock()
+	require.Equal(t, before+after, sum)
+	require.Equal(t, 40, opened)
+	mu.Unlock()
+	for _, s := range r.Status() {
+		require.Zero(t, s.PositionLag)
+		require.Zero(t, s.TimeLag)
+		require.Zero(t, s.Failures)
+	}
+}
+
+// sumModel is a projection into a MemoryReadModel of each counter's value;
+// it is not idempotent (it adds), so a duplicate would show.
+func sumModel(name string, rm *actors.MemoryReadModel[uuid.UUID, int], opts ...actors.ProjectionOption) *actors.Projection {
+	p := actors.NewProjection(name, append([]actors.ProjectionOption{actors.Checkpoints(rm)}, opts...)...)
+	actors.On(p, func(ctx context.Context, e Opened, n actors.Notification) error {
+		rm.Tx(ctx).Put(n.AggregateID, e.Start)
+		return nil
+	})
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		tx := rm.Tx(ctx)
+		v, _ := tx.Get(n.AggregateID)
+		tx.Put(n.AggregateID, v+e.By)
+		return nil
+	})
+	return p
+}
+
+func TestProjectionRestartAndRebuild(t *testing.T) {
+	rng := seed(t)
+	sys := newPartitionedSystem(t, 3)
+	rm := actors.NewMemoryReadModel[uuid.UUID, int]()
+	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(sumModel("values", rm, actors.BatchSize(16))))
+	require.NoError(t, r.Start(ctx(t)))
+	ids, _ := writeCounters(t, sys, rng, 10, 300)
+	// Stop part way (maybe), write more, start again from the checkpoint.
+	require.NoError(t, r.Stop(ctx(t)))
+	require.NoError(t, r.Stop(ctx(t)), "Stop twice")
+	for i := range 200 {
+		_, err := actors.Send(ctx(t), sys, counterType, ids[i%len(ids)], Add{By: 1})
+		require.NoError(t, err)
+	}
+	r2 := startRunner(t, actors.RunnerConfig{System: sys}, sumModel("values", rm, actors.BatchSize(16)))
+	caughtUp(t, sys, r2)
+	for _, id := range ids {
+		v, _ := rm.Get(id)
+		require.Equal(t, getCounter(t, sys, id), v, "counter %s: no gap and no duplicate after the restart", id)
+	}
+
+	// A rebuild from position 0 into a new read model gives the same.
+	rebuilt := actors.NewMemoryReadModel[uuid.UUID, int]()
+	r3 := startRunner(t, actors.RunnerConfig{System: sys}, sumModel("values", rebuilt, actors.Start(actors.FromBeginning)))
+	caughtUp(t, sys, r3)
+	require.Equal(t, rm.Snapshot(), rebuilt.Snapshot())
+}
+
+func getCounter(t *testing.T, sys *actors.System, id uuid.UUID) int {
+	c, err := actors.Get[*Counter](ctx(t), sys, counterType, id)
+	require.NoError(t, err)
+	return c.Value
+}
+
+func TestProjectionRetriesAndHoldsCheckpoint(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	for range 5 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	boom := errors.New("read model down")
+	var fails atomic.Int32
+	fails.Store(3)
+	var seen []uint64
+	var mu sync.Mutex
+	cps := actors.NewMemoryCheckpoints()
+	p := actors.NewProjection("flaky", actors.Backoff(time.Millisecond, 4*time.Millisecond))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		if n.Position == 4 && fails.Add(-1) >= 0 {
+			return boom
+		}
+		mu.Lock()
+		seen = append(seen, n.Position)
+		mu.Unlock()
+		return nil
+	})
+	r := startRunner(t, actors.RunnerConfig{System: sys, Checkpoints: cps}, p)
+	caughtUp(t, sys, r)
+	mu.Lock()
+	require.Equal(t, []uint64{2, 3, 4, 5, 6}, seen, "each handled once, in order, the failed one after its retries")
+	mu.Unlock()
+	st := r.Status()[0]
+	require.Equal(t, uint64(3), st.Failures)
+	require.False(t, st.Retrying)
+	require.Contains(t, st.LastError, `projection "flaky" partition 0 position 4`)
+	cp, err := cps.Load(ctx(t), "flaky", 0)
+	require.NoError(t, err)
+	require.Equal(t, uint64(6), cp)
+}
+
+func TestProjectionFailureStopsCheckpoint(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	for range 5 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	rm := actors.NewMemoryReadModel[uuid.UUID, int]()
+	p := actors.NewProjection("stuck", actors.Checkpoints(rm), actors.Backoff(time.Millisecond, 2*time.Millisecond))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		if n.Position == 4 {
+			return errors.New("always fails")
+		}
+		tx := rm.Tx(ctx)
+		v, _ := tx.Get(n.AggregateID)
+		tx.Put(n.AggregateID, v+e.By)
+		return nil
+	})
+	r := startRunner(t, actors.RunnerConfig{System: sys}, p)
+	require.Eventually(t, func() bool { return r.Status()[0].Failures >= 3 }, 10*time.Second, time.Millisecond)
+	st := r.Status()[0]
+	require.True(t, st.Retrying)
+	require.Equal(t, uint64(3), st.Position, "the checkpoint stops right before the failing position")
+	require.Equal(t, uint64(3), st.PositionLag)
+	cp, err := rm.Load(ctx(t), "stuck", 0)
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), cp)
+	v, _ := rm.Get(id)
+	require.Equal(t, 2, v, "positions 2 and 3 are committed, nothing after")
+}
+
+func TestProjectionAbortAndFromLatest(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	cps := actors.NewMemoryCheckpoints()
+	var n1 atomic.Int32
+	p := actors.NewProjection("lazy", actors.CheckpointEvery(time.Hour))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error { n1.Add(1); return nil })
+	r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: cps})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(p))
+	require.NoError(t, r.Start(ctx(t)))
+	for range 3 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool { return n1.Load() == 3 }, 10*time.Second, time.Millisecond)
+	r.Abort()
+	cp, err := cps.Load(ctx(t), "lazy", 0)
+	require.NoError(t, err)
+	require.Zero(t, cp, "an aborted projection saves nothing on the way out")
+
+	var n2 atomic.Int32
+	q := actors.NewProjection("latest", actors.Start(actors.FromLatest))
+	actors.On(q, func(ctx context.Context, e Added, n actors.Notification) error { n2.Add(1); return nil })
+	r2 := startRunner(t, actors.RunnerConfig{System: sys, Checkpoints: cps}, q)
+	_, err = actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+	require.NoError(t, err)
+	caughtUp(t, sys, r2)
+	require.Equal(t, int32(1), n2.Load(), "FromLatest skips the history")
+}
+
+func TestRunnerErrors(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	require.NoError(t, err)
+	require.ErrorIs(t, r.Add(actors.NewProjection("")), actors.ErrProjection)
+	empty := actors.NewProjection("empty")
+	require.NoError(t, r.Add(empty))
+	require.ErrorIs(t, r.Add(actors.NewProjection("empty")), actors.ErrProjection)
+	require.ErrorIs(t, r.Start(ctx(t)), actors.ErrProjection, "a projection without handlers")
+	type unregistered struct{}
+	p := actors.NewProjection("p", actors.Follow("elsewhere"))
+	actors.On(p, func(context.Context, unregistered, actors.Notification) error { return nil })
+	require.ErrorIs(t, r.Add(p), actors.ErrProjection)
+	_ = journal.ErrClosed
+}

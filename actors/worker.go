@@ -1,0 +1,339 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/factum-dev/factum/journal"
+)
+
+// worker is the projection actor of one projection in one partition: one
+// goroutine owns its position and runs its handlers one notification at a
+// time, in position order.
+type worker struct {
+	p        *Projection
+	part     int
+	log      Log
+	n        *notifier
+	store    CheckpointStore
+	tx       TxStore // store as a TxStore, or nil
+	handlers map[string]*handler
+	logr     *slog.Logger
+	mbox     chan []journal.Notification
+
+	// stop asks the worker to end after the notification in hand; the
+	// context the handlers get ends only on abort.
+	stop   chan struct{}
+	exited chan struct{}
+
+	next      uint64 // the next position to handle
+	saved     uint64 // the last checkpoint saved
+	lastSave  time.Time
+	bo        backoff
+	readahead chan readResult // one Select in flight while a batch is handled
+
+	// Status, read by other goroutines.
+	position    atomic.Uint64 // last position handled (and committed, on a TxStore)
+	lastTime    atomic.Int64  // unix nanos of the last handled event
+	pendingTime atomic.Int64  // unix nanos of the oldest event fetched and not yet handled
+	handled     atomic.Uint64
+	failures    atomic.Uint64
+	retrying    atomic.Bool
+	errMu       sync.Mutex
+	lastErr     error
+	lastErrAt   time.Time
+}
+
+type readResult struct {
+	start uint64
+	ns    []journal.Notification
+	err   error
+}
+
+func (w *worker) stopping() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// begin finds where the worker starts.
+func (w *worker) begin(ctx context.Context) error {
+	cp, err := w.store.Load(ctx, w.p.name, w.part)
+	if err != nil {
+		return fmt.Errorf("actors: projection %q partition %d: load checkpoint: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
+	}
+	switch {
+	case w.p.opts.start == FromBeginning:
+		cp = 0
+	case w.p.opts.start == FromLatest && cp == 0:
+		cp = w.n.head.Load()
+	}
+	w.next, w.saved, w.lastSave = cp+1, cp, time.Now()
+	w.position.Store(cp)
+	return nil
+}
+
+// run handles notifications until stop or ctx ends.
+func (w *worker) run(ctx context.Context) {
+	for {
+		ns, ok := w.fetch(ctx)
+		if !ok {
+			break
+		}
+		w.handle(ctx, ns)
+		if w.stopping() || ctx.Err() != nil {
+			break
+		}
+	}
+	if w.readahead != nil {
+		<-w.readahead
+		w.readahead = nil
+	}
+	if ctx.Err() == nil {
+		w.flush(ctx)
+	}
+}
+
+// fetch returns the next section to handle: from the mailbox when it
+// follows on, otherwise read from the log.
+func (w *worker) fetch(ctx context.Context) ([]journal.Notification, bool) {
+	for {
+		if w.stopping() || ctx.Err() != nil {
+			return nil, false
+		}
+		if w.next <= w.n.head.Load() {
+			select {
+			case ns := <-w.mbox:
+				if ns = w.follows(ns); ns != nil {
+					return ns, true
+				}
+				continue
+			default:
+			}
+			ns, err := w.read(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, false
+				}
+				w.fail(fmt.Errorf("actors: projection %q partition %d: read the log from position %d: %w", w.p.name, w.part, w.next, err))
+				if !w.bo.sleep(ctx) {
+					return nil, false
+				}
+				continue
+			}
+			if len(ns) > 0 {
+				return ns, true
+			}
+			continue
+		}
+		select {
+		case ns := <-w.mbox:
+			if ns = w.follows(ns); ns != nil {
+				return ns, true
+			}
+		case <-w.stop:
+			return nil, false
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+// follows trims a pushed section to the positions not handled yet; it
+// returns nil when nothing is left or when there is a gap before it.
+func (w *worker) follows(ns []journal.Notification) []journal.Notification {
+	for len(ns) > 0 && ns[0].Position < w.next {
+		ns = ns[1:]
+	}
+	if len(ns) == 0 || ns[0].Position != w.next {
+		return nil
+	}
+	return ns
+}
+
+// read reads the next section from the log, and starts reading the one
+// after it while this one is handled when the log is further ahead.
+func (w *worker) read(ctx context.Context) ([]journal.Notification, error) {
+	var ns []journal.Notification
+	var err error
+	if w.readahead != nil {
+		r := <-w.readahead
+		w.readahead = nil
+		if r.start == w.next {
+			ns, err = r.ns, r.err
+		}
+	}
+	if ns == nil && err == nil {
+		ns, err = w.log.Select(ctx, w.part, w.next, w.p.opts.batch)
+	}
+	if err != nil || len(ns) == 0 {
+		return nil, err
+	}
+	if n := len(ns); n == w.p.opts.batch && ns[n-1].Position < w.n.head.Load() {
+		start := ns[n-1].Position + 1
+		ch := make(chan readResult, 1)
+		w.readahead = ch
+		go func() {
+			more, err := w.log.Select(ctx, w.part, start, w.p.opts.batch)
+			ch <- readResult{start: start, ns: more, err: err}
+		}()
+	}
+	return ns, nil
+}
+
+// handle handles a section, retrying a failure with backoff until it
+// succeeds or the worker stops.
+func (w *worker) handle(ctx context.Context, ns []journal.Notification) {
+	if len(ns) > 0 {
+		w.pendingTime.Store(ns[0].Time.UnixNano())
+	}
+	for len(ns) > 0 {
+		done, err := w.apply(ctx, ns)
+		ns = ns[done:]
+		if err == nil {
+			if len(ns) > 0 { // stopped part way
+				return
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		w.fail(err)
+		if w.stopping() || !w.bo.sleep(ctx) {
+			return
+		}
+	}
+	w.pendingTime.Store(0)
+	if w.retrying.Load() {
+		w.retrying.Store(false)
+		w.logr.Info("projection recovered", "projection", w.p.name, "partition", w.part, "position", w.position.Load())
+	}
+	w.bo.reset()
+}
+
+func (w *worker) fail(err error) {
+	w.failures.Add(1)
+	w.retrying.Store(true)
+	w.errMu.Lock()
+	w.lastErr, w.lastErrAt = err, time.Now()
+	w.errMu.Unlock()
+	w.logr.Error("projection failed; retrying", "projection", w.p.name, "partition", w.part,
+		"position", w.next, "retry_in", w.bo.cur*2, "err", err)
+}
+
+// apply handles ns in order and moves the checkpoint; it returns how many
+// notifications are done (handled and checkpointed, or committed).
+func (w *worker) apply(ctx context.Context, ns []journal.Notification) (int, error) {
+	if w.tx != nil {
+		return w.applyTx(ctx, ns)
+	}
+	for i := range ns {
+		if i > 0 && w.stopping() {
+			return i, w.checkpoint(ctx, false)
+		}
+		if err := w.one(ctx, &ns[i]); err != nil {
+			return i, errors.Join(err, w.checkpoint(ctx, false))
+		}
+	}
+	return len(ns), w.checkpoint(ctx, false)
+}
+
+// applyTx handles ns in one transaction of the TxStore. After a failure at
+// notification i it commits ns[:i] again on its own, so that the
+// checkpoint stops right before the failure.
+func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, error) {
+	txCtx, tx, err := w.tx.Begin(ctx, w.p.name, w.part)
+	if err != nil {
+		return 0, fmt.Errorf("actors: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, ns[0].Position, err)
+	}
+	next, pos, last := w.next, w.position.Load(), w.lastTime.Load()
+	for i := range ns {
+		if i > 0 && w.stopping() {
+			ns = ns[:i]
+			break
+		}
+		if err := w.one(txCtx, &ns[i]); err != nil {
+			tx.Rollback()
+			w.next, _ = next, w.position.Swap(pos)
+			w.lastTime.Store(last)
+			if i == 0 {
+				return 0, err
+			}
+			done, err2 := w.applyTx(ctx, ns[:i])
+			return done, errors.Join(err, err2)
+		}
+	}
+	at := ns[len(ns)-1].Position
+	if err := tx.Commit(ctx, at); err != nil {
+		w.next, _ = next, w.position.Swap(pos)
+		w.lastTime.Store(last)
+		return 0, fmt.Errorf("actors: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
+	}
+	w.saved = at
+	return len(ns), nil
+}
+
+// one handles one notification: skipped undecoded when the projection has
+// no handler for its type.
+func (w *worker) one(ctx context.Context, jn *journal.Notification) error {
+	if h := w.handlers[jn.Type]; h != nil {
+		e, err := w.log.Decode(ctx, jn.Record)
+		if err != nil {
+			return fmt.Errorf("actors: projection %q partition %d position %d: decode %s: %w: %w",
+				w.p.name, w.part, jn.Position, jn.Type, ErrHandler, err)
+		}
+		if err := w.call(ctx, h, e.Data, notificationOf(jn)); err != nil {
+			return fmt.Errorf("actors: projection %q partition %d position %d (%s of %s): %w: %w",
+				w.p.name, w.part, jn.Position, jn.Type, jn.AggregateID, ErrHandler, err)
+		}
+		w.handled.Add(1)
+	}
+	w.next = jn.Position + 1
+	w.position.Store(jn.Position)
+	w.lastTime.Store(jn.Time.UnixNano())
+	w.pendingTime.Store(jn.Time.UnixNano())
+	return nil
+}
+
+// call runs a handler, turning a panic into an error.
+func (w *worker) call(ctx context.Context, h *handler, v any, n Notification) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrHandlerPanic, r)
+		}
+	}()
+	return h.call(ctx, v, n)
+}
+
+// checkpoint saves the position handled, unless CheckpointEvery says it
+// is too soon (force: save anyway).
+func (w *worker) checkpoint(ctx context.Context, force bool) error {
+	pos := w.position.Load()
+	if pos == w.saved || (!force && time.Since(w.lastSave) < w.p.opts.checkpointEvery) {
+		return nil
+	}
+	if err := w.store.Save(ctx, w.p.name, w.part, pos); err != nil {
+		return fmt.Errorf("actors: projection %q partition %d: save checkpoint %d: %w: %w", w.p.name, w.part, pos, ErrCheckpoint, err)
+	}
+	w.saved, w.lastSave = pos, time.Now()
+	return nil
+}
+
+// flush saves the last checkpoint on a clean stop.
+func (w *worker) flush(ctx context.Context) {
+	if w.tx != nil {
+		return
+	}
+	if err := w.checkpoint(ctx, true); err != nil {
+		w.logr.Error("projection: saving the checkpoint on stop failed", "projection", w.p.name, "partition", w.part, "err", err)
+	}
+}
