@@ -52,15 +52,24 @@ func (p *workerPool) Throughput() int { return p.throughput }
 func (p *workerPool) worker(fn func()) {
 	defer p.wg.Done()
 	fn()
+	// The timer is not reset per job (a timer reset takes a runtime lock,
+	// which showed at the top of the command profile): a worker that did
+	// some work in the last period re-arms it; an idle one returns, after
+	// between one and two idle periods without work.
 	t := time.NewTimer(p.idle)
 	defer t.Stop()
+	worked := false
 	for {
 		select {
 		case fn := <-p.work:
 			fn()
-			t.Reset(p.idle)
+			worked = true
 		case <-t.C:
-			return
+			if !worked {
+				return
+			}
+			worked = false
+			t.Reset(p.idle)
 		case <-p.stop:
 			return
 		}
