@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 const usage = `usage: node <command> [flags]
@@ -23,6 +26,14 @@ Run "node <command> -h" for the command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// go-redis logs through a process-wide logger (every failed dial while
+	// Redis is down); the binary, which owns the process, sends it to
+	// stderr at debug level only, where the journal's own errors say more.
+	if os.Getenv("FACTUM_LOG_LEVEL") == "debug" {
+		goredis.SetLogger(redisLogger{slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	} else {
+		goredis.SetLogger(redisLogger{slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -60,3 +71,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 var errUsage = errors.New("usage")
+
+// redisLogger passes go-redis's log lines to slog at debug level.
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+}
