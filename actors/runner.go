@@ -301,4 +301,3 @@ func (r *Runner) Status() []Status {
 	})
 	return out
 }
-

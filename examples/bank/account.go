@@ -80,11 +80,13 @@ func (a *Account) Apply(event any) error {
 	return nil
 }
 
-// RegisterTypes registers the account's events with reg.
+// RegisterTypes registers the account's and the transfer's events with
+// reg.
 func RegisterTypes(reg *domain.Registry) error {
 	return errors.Join(
 		domain.Register[Opened](reg, "bank.Opened"),
 		domain.Register[Deposited](reg, "bank.Deposited"),
 		domain.Register[Withdrawn](reg, "bank.Withdrawn"),
+		registerTransferTypes(reg),
 	)
 }

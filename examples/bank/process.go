@@ -1,0 +1,83 @@
+package bank
+
+import (
+	"context"
+	"errors"
+
+	"github.com/factum-dev/factum/actors"
+)
+
+// TransferProcessName is the transfer process manager's name: the key of
+// its checkpoints and the start of its command ids.
+const TransferProcessName = "bank.transfers"
+
+// TransferProcess is the process manager that carries transfers out: on
+// TransferStarted it withdraws from the source and marks the transfer
+// debited (or failed, when the source cannot pay); on TransferDebited it
+// deposits into the target and marks the transfer completed (or, when the
+// target cannot take it, deposits the money back into the source and marks
+// the transfer refunded). Every command it sends carries the transfer's id
+// as correlation id.
+//
+// Before it acts on a notification it checks that the transfer is still in
+// the status the event left it in: only this process manager moves a
+// transfer on, one partition at a time, so a replayed notification whose
+// step was completed is skipped, and the command ids (derived from the
+// notification) need de-duplicating by the accounts only for a step that
+// was cut short between its commands.
+func TransferProcess(sys *actors.System, opts ...actors.ProjectionOption) *actors.ProcessManager {
+	pm := actors.NewProcessManager(TransferProcessName, sys, opts...)
+	actors.React(pm, func(ctx context.Context, e TransferStarted, n actors.Notification, out *actors.Commands) error {
+		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
+		if err != nil || t.Status != StatusStarted {
+			return err
+		}
+		corr := n.AggregateID.String()
+		_, err = out.Send(ctx, actors.Command{AggregateType: AggregateType, AggregateID: e.From, Name: "withdraw",
+			Value: Withdraw{Amount: e.Amount}, CorrelationID: corr})
+		next := actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID, CorrelationID: corr}
+		switch {
+		case err == nil:
+			next.Name, next.Value = "debited", MarkDebited{}
+		case refused(err):
+			next.Name, next.Value = "failed", MarkFailed{Reason: err.Error()}
+		default:
+			return err // unknown outcome: handled again, with the same ids
+		}
+		_, err = out.Send(ctx, next)
+		return err
+	})
+	actors.React(pm, func(ctx context.Context, e TransferDebited, n actors.Notification, out *actors.Commands) error {
+		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
+		if err != nil || t.Status != StatusDebited {
+			return err
+		}
+		corr := n.AggregateID.String()
+		_, err = out.Send(ctx, actors.Command{AggregateType: AggregateType, AggregateID: t.To, Name: "deposit",
+			Value: Deposit{Amount: t.Amount}, CorrelationID: corr})
+		switch {
+		case err == nil:
+			_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
+				Name: "completed", Value: MarkCompleted{}, CorrelationID: corr})
+			return err
+		case refused(err):
+			reason := err.Error()
+			if _, err := out.Send(ctx, actors.Command{AggregateType: AggregateType, AggregateID: t.From, Name: "deposit",
+				Value: Deposit{Amount: t.Amount}, CorrelationID: corr}); err != nil {
+				return err
+			}
+			_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
+				Name: "refunded", Value: MarkRefunded{Reason: reason}, CorrelationID: corr})
+			return err
+		default:
+			return err
+		}
+	})
+	return pm
+}
+
+// refused reports whether an account said no for good: a broken rule or
+// no such account.
+func refused(err error) bool {
+	return errors.Is(err, actors.ErrRejected) || errors.Is(err, actors.ErrAggregateNotFound)
+}

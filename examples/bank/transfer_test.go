@@ -1,0 +1,209 @@
+package bank_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/examples/bank"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+)
+
+func newBank(t *testing.T, partitions int) *actors.System {
+	j, err := jmemory.New(jmemory.Config{Partitions: partitions})
+	require.NoError(t, err)
+	reg := domain.NewRegistry()
+	require.NoError(t, bank.RegisterTypes(reg))
+	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	require.NoError(t, err)
+	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
+	require.NoError(t, err)
+	require.NoError(t, actors.Register(sys, bank.AccountType()))
+	require.NoError(t, actors.Register(sys, bank.TransferType()))
+	t.Cleanup(func() {
+		require.NoError(t, sys.Close())
+		_ = j.Close()
+	})
+	return sys
+}
+
+// TestTransfersExactlyOnce runs 1,000 random transfers at once while the
+// process manager runs, crashes it part way (no checkpoint saved on the
+// way out, commands in flight cut off) and starts it again; then checks
+// that money is conserved and that the journal shows each transfer's
+// money moved exactly once.
+func TestTransfersExactlyOnce(t *testing.T) {
+	s := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", s)
+	rng := rand.New(rand.NewPCG(s, s))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	sys := newBank(t, 4)
+	const accounts, transfers, opening = 20, 1000, 1000
+	ids := make([]uuid.UUID, accounts)
+	for i := range ids {
+		ids[i] = uuid.New()
+		_, err := actors.Send(ctx, sys, bank.AggregateType, ids[i], bank.Open{Owner: "owner"})
+		require.NoError(t, err)
+		_, err = actors.Send(ctx, sys, bank.AggregateType, ids[i], bank.Deposit{Amount: opening})
+		require.NoError(t, err)
+	}
+	type plan struct {
+		id       uuid.UUID
+		from, to uuid.UUID
+		amount   int64
+	}
+	plans := make([]plan, transfers)
+	for i := range plans {
+		from, to := rng.IntN(accounts), rng.IntN(accounts-1)
+		if to >= from {
+			to++
+		}
+		p := plan{id: uuid.New(), from: ids[from], to: ids[to], amount: 1 + rng.Int64N(150)}
+		if rng.IntN(50) == 0 {
+			p.to = uuid.New() // no such account: refunded
+		}
+		plans[i] = p
+	}
+
+	cps := actors.NewMemoryCheckpoints()
+	run := func(opts ...actors.ProjectionOption) *actors.Runner {
+		r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: cps})
+		require.NoError(t, err)
+		require.NoError(t, r.Add(bank.TransferProcess(sys, opts...)))
+		require.NoError(t, r.Start(ctx))
+		return r
+	}
+	// Save the checkpoint only now and then, so the crash leaves a stretch
+	// of notifications to be handled again.
+	r := run(actors.CheckpointEvery(50 * time.Millisecond))
+
+	var started atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < transfers; i += 8 {
+				p := plans[i]
+				if _, err := actors.Send(ctx, sys, bank.TransferAggregateType, p.id, bank.StartTransfer{From: p.from, To: p.to, Amount: p.amount}); err != nil {
+					t.Error(err)
+					return
+				}
+				started.Add(1)
+			}
+		}()
+	}
+	// Crash the process manager midway.
+	require.Eventually(t, func() bool {
+		var handled uint64
+		for _, s := range r.Status() {
+			handled += s.Handled
+		}
+		return handled >= transfers/2
+	}, time.Minute, time.Millisecond)
+	r.Abort()
+	var replayFrom uint64
+	for _, s := range r.Status() {
+		cp, err := cps.Load(ctx, bank.TransferProcessName, s.Partition)
+		require.NoError(t, err)
+		require.LessOrEqual(t, cp, s.Position)
+		replayFrom += s.Position - cp
+	}
+	t.Logf("crashed with %d transfers started; %d notifications past the saved checkpoints", started.Load(), replayFrom)
+	r = run()
+	defer func() { require.NoError(t, r.Stop(ctx)) }()
+	wg.Wait()
+
+	// Wait for every transfer to end.
+	status := map[uuid.UUID]*bank.Transfer{}
+	require.Eventually(t, func() bool {
+		for _, p := range plans {
+			if tr := status[p.id]; tr != nil && tr.Done() {
+				continue
+			}
+			tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, p.id)
+			if err != nil || !tr.Done() {
+				return false
+			}
+			status[p.id] = tr
+		}
+		return true
+	}, time.Minute, 10*time.Millisecond)
+
+	// Money is conserved.
+	var total int64
+	for _, id := range ids {
+		a, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, id)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, a.Balance, int64(0))
+		total += a.Balance
+	}
+	require.Equal(t, int64(accounts*opening), total, "money is conserved")
+
+	// Exactly once, from the log: per transfer (correlation id), the
+	// withdrawals from the source and the deposits into each account.
+	type moves struct{ withdrawn, depositedTo, refunded int }
+	seen := map[string]*moves{}
+	byID := map[string]plan{}
+	for _, p := range plans {
+		byID[p.id.String()] = p
+		seen[p.id.String()] = &moves{}
+	}
+	nlog := sys.NotificationLog()
+	for part := range nlog.Partitions() {
+		for start := uint64(1); ; {
+			ns, err := nlog.SelectPartition(ctx, part, start, 1000)
+			require.NoError(t, err)
+			if len(ns) == 0 {
+				break
+			}
+			for _, n := range ns {
+				start = n.Position + 1
+				m := seen[n.Meta.CorrelationID]
+				if m == nil {
+					continue
+				}
+				p := byID[n.Meta.CorrelationID]
+				e, err := nlog.Decode(ctx, n)
+				require.NoError(t, err)
+				switch ev := e.Data.(type) {
+				case bank.Withdrawn:
+					require.Equal(t, p.from, n.AggregateID)
+					require.Equal(t, p.amount, ev.Amount)
+					m.withdrawn++
+				case bank.Deposited:
+					require.Equal(t, p.amount, ev.Amount)
+					if n.AggregateID == p.to {
+						m.depositedTo++
+					} else {
+						require.Equal(t, p.from, n.AggregateID)
+						m.refunded++
+					}
+				}
+			}
+		}
+	}
+	count := map[string]int{}
+	for _, p := range plans {
+		m, tr := seen[p.id.String()], status[p.id]
+		count[tr.Status]++
+		want := map[string]moves{
+			bank.StatusCompleted: {1, 1, 0},
+			bank.StatusFailed:    {0, 0, 0},
+			bank.StatusRefunded:  {1, 0, 1},
+		}[tr.Status]
+		require.Equal(t, want, *m, "transfer %s (%s, %d from %s to %s)", p.id, tr.Status, p.amount, p.from, p.to)
+	}
+	t.Logf("transfers: %v", count)
+	require.Positive(t, count[bank.StatusCompleted])
+}
