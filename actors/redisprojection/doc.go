@@ -1,0 +1,34 @@
+// Package redisprojection keeps projections' checkpoints, and their read
+// models, in Redis.
+//
+// Store is an actors.CheckpointStore and an actors.TxStore: a projection
+// given it with actors.Checkpoints writes its read model through Tx(ctx),
+// a MULTI/EXEC pipeline that the runner executes with the batch's
+// checkpoint in it, so the read-model writes and the checkpoint are one
+// atomic step and the projection is exactly-once in effect.
+//
+//	rm, _ := redisprojection.New(redisprojection.Config{Client: client})
+//	p := actors.NewProjection("balances", actors.Checkpoints(rm))
+//	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+//		rm.Tx(ctx).HIncrBy(ctx, rm.Key("balances", "account", n.AggregateID.String()), "balance", e.Amount)
+//		return nil
+//	})
+//
+// Every key of one projection (Key, and its checkpoint hash) carries the
+// projection's name as hash tag, so the transaction works on Redis
+// Cluster.
+//
+// # Caveats
+//
+//   - Commands queued in Tx run at EXEC: a handler cannot read its own
+//     batch's writes. Read with Client (the committed state), and prefer
+//     commands that do not need a read (HINCRBY, SET, ZADD, ...).
+//   - Redis has no rollback: a command that fails at EXEC (WRONGTYPE, out
+//     of memory) does not undo the others. The runner then sees the
+//     error, does not trust the checkpoint and handles the batch again, so
+//     make such writes idempotent or keep them well-typed.
+//   - Keys not made with Key (or without the projection's hash tag) fail
+//     with CROSSSLOT on a cluster.
+//   - The checkpoint is not compared before it is written: two runners of
+//     one projection at once would overwrite each other.
+package redisprojection
