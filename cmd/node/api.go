@@ -39,6 +39,7 @@ func (a *api) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /v1/types", a.types)
 	mux.HandleFunc("GET /v1/log", a.logSelect)
+	mux.HandleFunc("GET /v1/projections", a.projections)
 	mux.HandleFunc("GET /v1/{type}/{id}", a.state)
 	mux.HandleFunc("POST /v1/{type}/{id}/{command}", a.command)
 	mux.HandleFunc("GET /v1/admin/verify", a.verify)
@@ -193,6 +194,7 @@ type notification struct {
 	AggregateID   uuid.UUID         `json:"aggregate_id"`
 	Version       uint64            `json:"version"`
 	Type          string            `json:"type"`
+	SchemaVersion uint32            `json:"schema_version"`
 	Time          time.Time         `json:"time"`
 	Data          any               `json:"data"`
 	CorrelationID string            `json:"correlation_id,omitempty"`
@@ -201,7 +203,11 @@ type notification struct {
 }
 
 type logResponse struct {
-	Partition     int            `json:"partition"`
+	Partition int `json:"partition"`
+	// Partitions is the number of partitions of the log.
+	Partitions int `json:"partitions"`
+	// Head is the partition's last position.
+	Head          uint64         `json:"head"`
 	Notifications []notification `json:"notifications"`
 	// Next is the start of the next page.
 	Next uint64 `json:"next"`
@@ -229,8 +235,32 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("partition %d: the log has partitions 0..%d", partition, nlog.Partitions()-1))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	var wait time.Duration
+	if ws := q.Get("wait"); ws != "" {
+		if wait, err = time.ParseDuration(ws); err != nil || wait < 0 || wait > time.Minute {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("wait %q: want a duration up to 1m, such as 5s", ws))
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout+wait)
 	defer cancel()
+	j := a.sys.App().Events().Journal()
+	head, err := j.Head(ctx, partition)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if wait > 0 && head < uint64(start) {
+		// Long poll: answer when the log reaches start, or after wait.
+		wctx, wcancel := context.WithTimeout(ctx, wait)
+		h, err := j.Wait(wctx, partition, uint64(start)-1)
+		wcancel()
+		if err != nil && wctx.Err() == nil {
+			a.fail(w, r, err)
+			return
+		}
+		head = max(head, h)
+	}
 	ns, err := nlog.SelectPartition(ctx, partition, uint64(start), limit)
 	if err != nil {
 		if errors.Is(err, actors.ErrLimit) {
@@ -240,21 +270,45 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	resp := logResponse{Partition: partition, Notifications: make([]notification, 0, len(ns)), Next: uint64(start)}
+	resp := logResponse{Partition: partition, Partitions: nlog.Partitions(), Head: head,
+		Notifications: make([]notification, 0, len(ns)), Next: uint64(start)}
 	for _, n := range ns {
 		e, err := nlog.Decode(ctx, n)
 		if err != nil {
 			a.fail(w, r, fmt.Errorf("log position %d: %w", n.Position, err))
 			return
 		}
+		var schema uint32
+		if enc, err := a.sys.App().Registry().Encode(e.Data); err == nil {
+			schema = enc.SchemaVersion // the version e.Data is at, after upcasting
+		}
+		resp.Head = max(resp.Head, n.Position)
 		resp.Notifications = append(resp.Notifications, notification{
 			Partition: n.Partition, Position: n.Position, AggregateID: n.AggregateID, Version: n.Version,
-			Type: n.Type, Time: n.Time, Data: e.Data, CorrelationID: n.Meta.CorrelationID,
+			Type: n.Type, SchemaVersion: schema, Time: n.Time, Data: e.Data, CorrelationID: n.Meta.CorrelationID,
 			CausationID: n.Meta.CausationID, Extra: n.Meta.Extra,
 		})
 		resp.Next = n.Position + 1
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// projections reports each projection's and process manager's position
+// and lag in each partition.
+func (a *api) projections(w http.ResponseWriter, r *http.Request) {
+	out := []projectionStatus{}
+	if a.h.runner != nil {
+		for _, s := range a.h.runner.Status() {
+			out = append(out, projectionStatus{Status: s, TimeLagMS: float64(s.TimeLag) / 1e6})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"projections": out})
+}
+
+// projectionStatus is a runner's Status with the time lag in ms as well.
+type projectionStatus struct {
+	actors.Status
+	TimeLagMS float64 `json:"time_lag_ms"`
 }
 
 func queryInt(s string, def int) (int, error) {

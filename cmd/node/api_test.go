@@ -139,7 +139,7 @@ func TestAPICommandsAndQueries(t *testing.T) {
 
 	r = s.get(t, "/v1/types")
 	require.Equal(t, http.StatusOK, r.status)
-	assert.Len(t, r.body["types"], 2)
+	assert.Len(t, r.body["types"], 3) // Dog, Account, Transfer
 }
 
 func TestAPINameIDs(t *testing.T) {

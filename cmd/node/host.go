@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/actors/redisprojection"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/examples/dogschool/school"
@@ -30,6 +32,8 @@ type stores struct {
 	snap   snapshots.Store
 	keys   encryption.KeyStore
 	closer func() error // closes what keys needs
+	// checkpoints keeps the projections' checkpoints (nil: in memory).
+	checkpoints actors.CheckpointStore
 }
 
 // open opens the stores the flags name.
@@ -57,7 +61,11 @@ func (s *storeFlags) open(ctx context.Context, log *slog.Logger) (*stores, error
 	if err != nil {
 		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
 	}
-	return &stores{j: j, snap: st, keys: keys, closer: client.Close}, nil
+	cps, err := redisprojection.New(redisprojection.Config{Client: client})
+	if err != nil {
+		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
+	}
+	return &stores{j: j, snap: st, keys: keys, closer: client.Close, checkpoints: cps}, nil
 }
 
 // redisClient returns a client for the key store on the journal's Redis.
@@ -81,7 +89,10 @@ type host struct {
 	st    *stores
 	pipe  *pipeline.Pipeline
 	j     journal.Journal // the journal as the application sees it (pipe.Journal)
-	close sync.Once
+	// runner runs the projections and process managers (nil until
+	// startProjections).
+	runner *actors.Runner
+	close  sync.Once
 	err   error
 }
 
@@ -125,6 +136,11 @@ func newHostOn(st *stores, storage pipeline.Config, log *slog.Logger, opts []act
 func (h *host) Close() error {
 	h.close.Do(func() {
 		var errs []error
+		if h.runner != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			errs = append(errs, h.runner.Stop(ctx))
+			cancel()
+		}
 		if h.sys != nil {
 			errs = append(errs, h.sys.Close())
 		}
@@ -141,12 +157,36 @@ func (h *host) Close() error {
 }
 
 // registerExamples hosts the example aggregates: the dog school's Dog and
-// the bank's Account.
+// the bank's Account and Transfer.
 func registerExamples(reg *domain.Registry, sys *actors.System, opts []actors.AggregateOption) error {
 	return errors.Join(
 		school.RegisterTypes(reg),
 		bank.RegisterTypes(reg),
 		actors.Register(sys, school.DogType(opts...)),
 		actors.Register(sys, bank.AccountType(opts...)),
+		actors.Register(sys, bank.TransferType(opts...)),
 	)
+}
+
+// exampleProjections are the projections and process managers the node
+// runs over the examples: the bank's transfer process manager.
+func exampleProjections(sys *actors.System) []actors.Runnable {
+	return []actors.Runnable{bank.TransferProcess(sys)}
+}
+
+// startProjections starts a runner of ps on the host's log, with the
+// stores' checkpoint store; Close stops it before the actors.
+func (h *host) startProjections(ctx context.Context, log *slog.Logger, ps ...actors.Runnable) error {
+	r, err := actors.NewRunner(actors.RunnerConfig{System: h.sys, Checkpoints: h.st.checkpoints, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := r.Add(ps...); err != nil {
+		return err
+	}
+	if err := r.Start(ctx); err != nil {
+		return err
+	}
+	h.runner = r
+	return nil
 }

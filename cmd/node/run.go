@@ -45,6 +45,9 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer h.Close()
+	if err := h.startProjections(ctx, log, exampleProjections(h.sys)...); err != nil {
+		return errors.Join(err, h.Close())
+	}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

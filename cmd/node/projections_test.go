@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/actors/httplog"
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/examples/bank"
+	"github.com/factum-dev/factum/journal/encryption"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/journal/pipeline"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
+)
+
+// startNode is startAPI with the example projections running, as node run
+// has them.
+func startNode(t *testing.T) *testServer {
+	mem, err := jmemory.New(jmemory.Config{Partitions: 2})
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := &stores{j: mem, snap: smemory.New(), keys: encryption.NewMemoryKeyStore(), closer: func() error { return nil }}
+	h, err := newHostOn(st, pipeline.Config{}, log, nil, registerExamples)
+	require.NoError(t, err)
+	require.NoError(t, h.startProjections(context.Background(), log, exampleProjections(h.sys)...))
+	srv := httptest.NewServer(newAPI(h, log, 1024, 5*time.Second).routes())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, h.Close())
+	})
+	return &testServer{Server: srv}
+}
+
+func TestAPITransfersAndProjections(t *testing.T) {
+	s := startNode(t)
+	alice := s.post(t, "/v1/bank.Account/alice/open", `{"owner":"alice"}`)
+	require.Equal(t, http.StatusOK, alice.status, alice.body)
+	bob := s.post(t, "/v1/bank.Account/bob/open", `{"owner":"bob"}`)
+	require.Equal(t, http.StatusOK, bob.status, bob.body)
+	r := s.post(t, "/v1/bank.Account/alice/deposit", `{"amount":100}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+
+	r = s.post(t, "/v1/bank.Transfer/t1/start", fmt.Sprintf(`{"from":%q,"to":%q,"amount":60}`, alice.body["id"], bob.body["id"]))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	r = s.post(t, "/v1/bank.Transfer/t2/start", fmt.Sprintf(`{"from":%q,"to":%q,"amount":60}`, alice.body["id"], bob.body["id"]))
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	r = s.post(t, "/v1/bank.Transfer/t3/start", fmt.Sprintf(`{"from":%q,"to":%q,"amount":0}`, alice.body["id"], bob.body["id"]))
+	require.Equal(t, http.StatusConflict, r.status, r.body)
+
+	status := func(id string) string {
+		r := s.get(t, "/v1/bank.Transfer/"+id)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		return r.body["data"].(map[string]any)["status"].(string)
+	}
+	require.Eventually(t, func() bool { return status("t1") != bank.StatusStarted && status("t2") != bank.StatusStarted },
+		10*time.Second, 5*time.Millisecond)
+	require.ElementsMatch(t, []string{bank.StatusCompleted, bank.StatusFailed}, []string{status("t1"), status("t2")})
+	balance := func(name string) float64 {
+		r := s.get(t, "/v1/bank.Account/"+name)
+		return r.body["data"].(map[string]any)["balance"].(float64)
+	}
+	require.Equal(t, 40.0, balance("alice"))
+	require.Equal(t, 60.0, balance("bob"))
+
+	require.Eventually(t, func() bool {
+		r := s.get(t, "/v1/projections")
+		ps := r.body["projections"].([]any)
+		if len(ps) != 2 {
+			return false
+		}
+		for _, p := range ps {
+			p := p.(map[string]any)
+			if p["projection"] != bank.TransferProcessName || p["position_lag"].(float64) != 0 || p["time_lag_ms"].(float64) != 0 {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 5*time.Millisecond)
+
+	r = s.get(t, "/v1/log?partition=0&start=1&limit=1")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.EqualValues(t, 2, r.body["partitions"])
+	require.Positive(t, r.body["head"].(float64))
+	r = s.get(t, "/v1/log?partition=0&start=1&wait=forever")
+	require.Equal(t, http.StatusBadRequest, r.status, r.body)
+}
+
+// TestRemoteLog runs a projection in this process on the node's log over
+// HTTP (actors/httplog): the catch-up, then live events through the long
+// poll.
+func TestRemoteLog(t *testing.T) {
+	s := startNode(t)
+	for i := range 30 {
+		r := s.post(t, fmt.Sprintf("/v1/bank.Account/a%d/open", i), `{"owner":"o"}`)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		r = s.post(t, fmt.Sprintf("/v1/bank.Account/a%d/deposit", i), `{"amount":5}`)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	reg := domain.NewRegistry()
+	require.NoError(t, bank.RegisterTypes(reg))
+	ctx := context.Background()
+	remote, err := httplog.New(ctx, httplog.Config{URL: s.URL, Registry: reg, WaitTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	require.Equal(t, 2, remote.Partitions())
+
+	var sum atomic.Int64
+	p := actors.NewProjection("remote-deposits", actors.BatchSize(7))
+	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+		sum.Add(e.Amount)
+		return nil
+	})
+	r, err := actors.NewRunner(actors.RunnerConfig{Logs: map[string]actors.Log{"": remote}, Registry: reg})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(p))
+	require.NoError(t, r.Start(ctx))
+	defer func() { require.NoError(t, r.Stop(ctx)) }()
+	require.Eventually(t, func() bool { return sum.Load() == 150 }, 10*time.Second, 5*time.Millisecond)
+	resp := s.post(t, "/v1/bank.Account/a0/deposit", `{"amount":1000}`)
+	require.Equal(t, http.StatusOK, resp.status, resp.body)
+	require.Eventually(t, func() bool { return sum.Load() == 1150 }, 10*time.Second, 5*time.Millisecond)
+}
