@@ -84,16 +84,16 @@ func redisClient(url string, cluster bool) (goredis.UniversalClient, error) {
 // host is an application and its actor system, with the stores and the
 // storage pipeline (compression, encryption, hash chain) under them.
 type host struct {
-	app   *actors.Application
-	sys   *actors.System
-	st    *stores
-	pipe  *pipeline.Pipeline
-	j     journal.Journal // the journal as the application sees it (pipe.Journal)
+	app  *actors.Application
+	sys  *actors.System
+	st   *stores
+	pipe *pipeline.Pipeline
+	j    journal.Journal // the journal as the application sees it (pipe.Journal)
 	// runner runs the projections and process managers (nil until
 	// startProjections).
 	runner *actors.Runner
 	close  sync.Once
-	err   error
+	err    error
 }
 
 // newHost opens the stores and starts an actor system; register adds the
