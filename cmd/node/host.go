@@ -15,6 +15,7 @@ import (
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/examples/dogschool/school"
+	"github.com/factum-dev/factum/internal/redisconn"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/encryption/rediskeys"
@@ -70,15 +71,11 @@ func (s *storeFlags) open(ctx context.Context, log *slog.Logger) (*stores, error
 
 // redisClient returns a client for the key store on the journal's Redis.
 func redisClient(url string, cluster bool) (goredis.UniversalClient, error) {
-	opts, err := goredis.ParseURL(url)
+	c, err := redisconn.Config{URL: url, Cluster: cluster}.Open()
 	if err != nil {
-		return nil, fmt.Errorf("--redis %q: %w", url, err)
+		return nil, fmt.Errorf("--redis %q: %w", redisconn.Redact(url), err)
 	}
-	if cluster {
-		return goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{opts.Addr}, Username: opts.Username,
-			Password: opts.Password, TLSConfig: opts.TLSConfig}), nil
-	}
-	return goredis.NewClient(opts), nil
+	return c, nil
 }
 
 // host is an application and its actor system, with the stores and the

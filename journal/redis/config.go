@@ -4,11 +4,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/factum-dev/factum/internal/redisconn"
 )
 
 // Config configures a Redis journal. The zero value of a field means its
@@ -106,18 +105,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("redis journal: "+format+": %w", append(args, ErrConfig)...)
 	}
 	switch {
-	case c.URL == "" && len(c.Addrs) == 0:
-		return bad("neither URL nor Addrs is set")
-	case c.URL != "" && len(c.Addrs) > 0:
-		return bad("both URL and Addrs are set; give one")
 	case c.Partitions < 0:
 		return bad("Partitions = %d, want at least 1", c.Partitions)
 	case strings.ContainsAny(c.KeyPrefix, "{}"):
 		return bad("KeyPrefix %q contains a brace; the journal adds its own hash tags", c.KeyPrefix)
-	case c.PoolSize < 0:
-		return bad("PoolSize = %d, want 0 (default) or more", c.PoolSize)
-	case c.DialTimeout < 0 || c.ReadTimeout < 0 || c.WriteTimeout < 0:
-		return bad("negative timeout (DialTimeout %v, ReadTimeout %v, WriteTimeout %v)", c.DialTimeout, c.ReadTimeout, c.WriteTimeout)
 	case c.Senders < 0:
 		return bad("Senders = %d, want at least 1", c.Senders)
 	case c.MaxBatchAppends < 0:
@@ -129,85 +120,17 @@ func (c *Config) Validate() error {
 	case c.ReplicaTimeout < 0:
 		return bad("ReplicaTimeout = %v, want positive", c.ReplicaTimeout)
 	}
-	for _, a := range c.Addrs {
-		if !strings.Contains(a, ":") {
-			return bad("Addrs entry %q is not host:port", a)
-		}
-	}
-	if c.URL != "" {
-		u, err := url.Parse(c.URL)
-		if err != nil {
-			return bad("URL: %v", err)
-		}
-		switch u.Scheme {
-		case "redis", "rediss":
-		case "unix":
-			if c.Cluster {
-				return bad("URL %q: a cluster is reached over TCP, not a unix socket", redact(c.URL))
-			}
-		default:
-			return bad("URL %q: scheme %q, want redis, rediss or unix", redact(c.URL), u.Scheme)
-		}
-		if _, _, err := c.options(); err != nil {
-			return bad("URL %q: %v", redact(c.URL), err)
-		}
+	if err := c.conn().Check(); err != nil {
+		return bad("%v", err)
 	}
 	return nil
 }
 
-// redact hides the password of a URL for error messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// options builds the go-redis options: one of the two results is set.
-// Commands are never retried by go-redis: an append retried after its reply
-// was lost would report a conflict with itself; the journal decides what to
-// retry.
-func (c *Config) options() (*goredis.Options, *goredis.ClusterOptions, error) {
-	if c.Cluster || len(c.Addrs) > 0 {
-		o := &goredis.ClusterOptions{Addrs: c.Addrs}
-		if c.URL != "" {
-			var err error
-			if o, err = goredis.ParseClusterURL(c.URL); err != nil {
-				return nil, nil, err
-			}
-		}
-		if c.Username != "" {
-			o.Username = c.Username
-		}
-		if c.Password != "" {
-			o.Password = c.Password
-		}
-		if c.TLS != nil {
-			o.TLSConfig = c.TLS
-		}
-		o.PoolSize = c.PoolSize
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
-		o.MaxRetries = -1
-		o.ContextTimeoutEnabled = true
-		return nil, o, nil
-	}
-	o, err := goredis.ParseURL(c.URL)
-	if err != nil {
-		return nil, nil, err
-	}
-	if c.Username != "" {
-		o.Username = c.Username
-	}
-	if c.Password != "" {
-		o.Password = c.Password
-	}
-	if c.TLS != nil {
-		o.TLSConfig = c.TLS
-	}
-	o.PoolSize = c.PoolSize
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
-	o.MaxRetries = -1
-	o.ContextTimeoutEnabled = true
-	return o, nil, nil
+// conn is the connection part of the settings. Commands are never
+// retried by go-redis: an append retried after its reply was lost would
+// report a conflict with itself; the journal decides what to retry.
+func (c *Config) conn() redisconn.Config {
+	return redisconn.Config{URL: c.URL, Cluster: c.Cluster, Addrs: c.Addrs, Username: c.Username, Password: c.Password,
+		TLS: c.TLS, PoolSize: c.PoolSize, DialTimeout: c.DialTimeout, ReadTimeout: c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout, NoRetry: true}
 }

@@ -40,18 +40,17 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	opts, copts, err := cfg.options()
+	client, err := cfg.conn().Open()
 	if err != nil {
 		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
 	}
 	j := &Journal{cfg: cfg, keys: newKeys(cfg.KeyPrefix, cfg.Partitions),
-		appendS: newScript(appendScript), readS: newScript(readScript)}
-	if copts != nil {
-		j.cluster = goredis.NewClusterClient(copts)
-		j.client = j.cluster
-	} else {
-		j.single = goredis.NewClient(opts)
-		j.client = j.single
+		appendS: newScript(appendScript), readS: newScript(readScript), client: client}
+	switch c := client.(type) {
+	case *goredis.ClusterClient:
+		j.cluster = c
+	case *goredis.Client:
+		j.single = c
 	}
 	if err := j.open(ctx); err != nil {
 		_ = j.client.Close()

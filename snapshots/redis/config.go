@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/factum-dev/factum/internal/redisconn"
 )
 
 // Config configures a Redis snapshot store. Exactly one of Client, URL and
@@ -85,67 +86,17 @@ func (c *Config) Validate() error {
 		return bad("Partitions = %d, want 0 or the journal's P", c.Partitions)
 	case c.Keep < 0:
 		return bad("Keep = %d, want 0 (all) or more", c.Keep)
-	case c.PoolSize < 0:
-		return bad("PoolSize = %d, want 0 (default) or more", c.PoolSize)
-	case c.DialTimeout < 0 || c.ReadTimeout < 0 || c.WriteTimeout < 0:
-		return bad("negative timeout (DialTimeout %v, ReadTimeout %v, WriteTimeout %v)", c.DialTimeout, c.ReadTimeout, c.WriteTimeout)
 	}
-	if c.URL != "" {
-		if _, err := c.newClient(); err != nil {
-			return bad("URL %q: %v", redact(c.URL), err)
+	if c.Client == nil {
+		if err := c.conn().Check(); err != nil {
+			return bad("%v", err)
 		}
 	}
 	return nil
 }
 
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// newClient parses the settings into a client constructor; it does not
-// connect.
-func (c *Config) newClient() (func() goredis.UniversalClient, error) {
-	if c.Cluster || len(c.Addrs) > 0 {
-		o := &goredis.ClusterOptions{Addrs: c.Addrs}
-		if c.URL != "" {
-			var err error
-			if o, err = goredis.ParseClusterURL(c.URL); err != nil {
-				return nil, err
-			}
-		}
-		if c.Username != "" {
-			o.Username = c.Username
-		}
-		if c.Password != "" {
-			o.Password = c.Password
-		}
-		if c.TLS != nil {
-			o.TLSConfig = c.TLS
-		}
-		o.PoolSize = c.PoolSize
-		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
-		o.ContextTimeoutEnabled = true
-		return func() goredis.UniversalClient { return goredis.NewClusterClient(o) }, nil
-	}
-	o, err := goredis.ParseURL(c.URL)
-	if err != nil {
-		return nil, err
-	}
-	if c.Username != "" {
-		o.Username = c.Username
-	}
-	if c.Password != "" {
-		o.Password = c.Password
-	}
-	if c.TLS != nil {
-		o.TLSConfig = c.TLS
-	}
-	o.PoolSize = c.PoolSize
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
-	o.ContextTimeoutEnabled = true
-	return func() goredis.UniversalClient { return goredis.NewClient(o) }, nil
+// conn is the connection part of the settings.
+func (c *Config) conn() redisconn.Config {
+	return redisconn.Config{URL: c.URL, Cluster: c.Cluster, Addrs: c.Addrs, Username: c.Username, Password: c.Password,
+		TLS: c.TLS, PoolSize: c.PoolSize, DialTimeout: c.DialTimeout, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout}
 }

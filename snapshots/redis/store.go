@@ -39,11 +39,11 @@ func New(cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, client: cfg.Client}
 	if s.client == nil {
-		mk, err := cfg.newClient()
+		client, err := cfg.conn().Open()
 		if err != nil {
 			return nil, fmt.Errorf("redis snapshot store: %w: %v", ErrConfig, err)
 		}
-		s.client, s.owned = mk(), true
+		s.client, s.owned = client, true
 	}
 	return s, nil
 }

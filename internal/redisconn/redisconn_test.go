@@ -1,0 +1,60 @@
+package redisconn_test
+
+import (
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/internal/redisconn"
+)
+
+func TestCheck(t *testing.T) {
+	bad := map[string]redisconn.Config{
+		"nothing":       {},
+		"both":          {URL: "redis://a:1", Addrs: []string{"b:2"}},
+		"scheme":        {URL: "http://a:1"},
+		"unix cluster":  {URL: "unix:///tmp/s", Cluster: true},
+		"addr":          {Addrs: []string{"nohostport"}},
+		"pool":          {URL: "redis://a:1", PoolSize: -1},
+		"timeout":       {URL: "redis://a:1", ReadTimeout: -1},
+		"db not number": {URL: "redis://a:1/x"},
+	}
+	for name, c := range bad {
+		assert.Error(t, c.Check(), name)
+	}
+	err := redisconn.Config{URL: "ftp://user:secret@a:1"}.Check()
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret", "the password is redacted")
+
+	for _, c := range []redisconn.Config{
+		{URL: "redis://localhost:6379/2"},
+		{URL: "rediss://user:pw@localhost:6380"},
+		{URL: "unix:///tmp/redis.sock?db=1"},
+		{URL: "redis://localhost:7000", Cluster: true},
+		{Addrs: []string{"a:1", "b:2"}},
+	} {
+		assert.NoError(t, c.Check(), c.URL)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	c, err := redisconn.Config{URL: "redis://user:pw@localhost:6379/3", NoRetry: true, PoolSize: 7}.Open()
+	require.NoError(t, err)
+	defer c.Close()
+	single, ok := c.(*goredis.Client)
+	require.True(t, ok)
+	o := single.Options()
+	assert.Equal(t, 3, o.DB)
+	assert.Equal(t, "user", o.Username)
+	assert.LessOrEqual(t, o.MaxRetries, 0, "no retries")
+	assert.Equal(t, 7, o.PoolSize)
+
+	cc, err := redisconn.Config{Addrs: []string{"a:1"}, Password: "explicit"}.Open()
+	require.NoError(t, err)
+	defer cc.Close()
+	cluster, ok := cc.(*goredis.ClusterClient)
+	require.True(t, ok)
+	assert.Equal(t, "explicit", cluster.Options().Password)
+}
