@@ -1,6 +1,7 @@
 package redis_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -29,6 +30,20 @@ func BenchmarkJournalAOFAlways(b *testing.B) {
 			j := f(b, 1)
 			defer j.Close()
 			journaltest.BenchAppend(b, j, cfg)
+		})
+	}
+}
+
+// BenchmarkJournalRate offers appends at fixed rates (open loop) to
+// 10,000 aggregates and reports the latency at that load.
+func BenchmarkJournalRate(b *testing.B) {
+	srv := redistest.StartServer(b, redistest.Options{})
+	f := factory(redis.Config{URL: srv.URL()})
+	for _, rate := range []float64{50_000, 100_000} {
+		b.Run(fmt.Sprintf("aggregates=10k/rate=%.0fk", rate/1000), func(b *testing.B) {
+			j := f(b, 1)
+			defer j.Close()
+			journaltest.BenchAppendRate(b, j, 10_000, rate, 200)
 		})
 	}
 }
