@@ -31,7 +31,10 @@ type partition struct {
 	mu      sync.RWMutex
 	log     chunkedLog
 	streams map[uuid.UUID][]uint64 // aggregate id -> positions, by version
-	wake    chan struct{}          // closed and replaced on every commit
+	// wake is closed and replaced by the first commit after a Wait took
+	// it (watched), so that commits nobody waits for cost no channel.
+	wake    chan struct{}
+	watched bool
 }
 
 // chunkedLog holds a partition's notifications in fixed-size chunks, so
@@ -117,8 +120,10 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	}
 	p.streams[id] = positions
 	last := p.log.len()
-	close(p.wake)
-	p.wake = make(chan struct{})
+	if p.watched {
+		close(p.wake)
+		p.wake, p.watched = make(chan struct{}), false
+	}
 	p.mu.Unlock()
 	return last, nil
 }
@@ -211,9 +216,10 @@ func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error
 		if err := j.checkOpen(); err != nil {
 			return 0, err
 		}
-		p.mu.RLock()
+		p.mu.Lock()
 		head, wake := p.log.len(), p.wake
-		p.mu.RUnlock()
+		p.watched = true
+		p.mu.Unlock()
 		if head > after {
 			return head, nil
 		}
