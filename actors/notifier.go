@@ -65,7 +65,7 @@ func (n *notifier) run(ctx context.Context) {
 		}
 		if err != nil {
 			n.logr.Warn("notification log: waiting for the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
-			if !bo.sleep(ctx) {
+			if !bo.sleep(ctx, nil) {
 				return
 			}
 			continue
@@ -77,7 +77,7 @@ func (n *notifier) run(ctx context.Context) {
 					return
 				}
 				n.logr.Warn("notification log: reading the partition failed; retrying", "partition", n.part, "start", seen+1, "err", err)
-				if !bo.sleep(ctx) {
+				if !bo.sleep(ctx, nil) {
 					return
 				}
 				continue
@@ -127,8 +127,9 @@ func (b *backoff) next() time.Duration {
 
 func (b *backoff) reset() { b.cur = 0 }
 
-// sleep waits for the next backoff, or until ctx ends (false).
-func (b *backoff) sleep(ctx context.Context) bool {
+// sleep waits for the next backoff, or until ctx ends or stop is closed
+// (false). A nil stop never closes.
+func (b *backoff) sleep(ctx context.Context, stop <-chan struct{}) bool {
 	d := b.next()
 	if b.timer == nil {
 		b.timer = time.NewTimer(d)
@@ -139,7 +140,8 @@ func (b *backoff) sleep(ctx context.Context) bool {
 	case <-b.timer.C:
 		return true
 	case <-ctx.Done():
-		b.timer.Stop()
-		return false
+	case <-stop:
 	}
+	b.timer.Stop()
+	return false
 }

@@ -325,3 +325,19 @@ func TestRunnerErrors(t *testing.T) {
 	require.ErrorIs(t, r.Add(p), actors.ErrProjection)
 	_ = journal.ErrClosed
 }
+
+func TestProjectionStopInterruptsBackoff(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	_, err := actors.Send(ctx(t), sys, counterType, uuid.New(), Open{})
+	require.NoError(t, err)
+	p := actors.NewProjection("hopeless", actors.Backoff(time.Hour, time.Hour))
+	actors.On(p, func(context.Context, Opened, actors.Notification) error { return errors.New("always fails") })
+	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(p))
+	require.NoError(t, r.Start(ctx(t)))
+	require.Eventually(t, func() bool { return r.Status()[0].Retrying }, 10*time.Second, time.Millisecond)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	require.NoError(t, r.Stop(stopCtx), "Stop does not wait out a retry's backoff")
+}

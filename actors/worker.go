@@ -124,7 +124,7 @@ func (w *worker) fetch(ctx context.Context) ([]journal.Notification, bool) {
 					return nil, false
 				}
 				w.fail(fmt.Errorf("actors: projection %q partition %d: read the log from position %d: %w", w.p.name, w.part, w.next, err))
-				if !w.bo.sleep(ctx) {
+				if !w.bo.sleep(ctx, w.stop) {
 					return nil, false
 				}
 				continue
@@ -208,7 +208,7 @@ func (w *worker) handle(ctx context.Context, ns []journal.Notification) {
 			return
 		}
 		w.fail(err)
-		if w.stopping() || !w.bo.sleep(ctx) {
+		if w.stopping() || !w.bo.sleep(ctx, w.stop) {
 			return
 		}
 	}
