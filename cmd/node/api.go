@@ -141,13 +141,22 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	reply, err := a.sys.Dispatch(ctx, actors.Command{
 		AggregateType: typ, AggregateID: id, Name: cmd, Payload: body,
-		CommandID: r.Header.Get("Idempotency-Key"), CorrelationID: correlation,
+		CommandID: commandID(r), CorrelationID: correlation,
 	})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, commandResponse{ID: id, Reply: reply})
+}
+
+// commandID is the request's Idempotency-Key, or a new id: every event
+// records the id of the command that caused it.
+func commandID(r *http.Request) string {
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		return k
+	}
+	return uuid.NewString()
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {

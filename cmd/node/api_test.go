@@ -135,6 +135,7 @@ func TestAPICommandsAndQueries(t *testing.T) {
 	assert.Equal(t, "dogschool.TrickAdded", first["type"])
 	assert.Equal(t, map[string]any{"trick": "roll over"}, first["data"])
 	assert.Equal(t, "corr-1", first["correlation_id"])
+	assert.NotEmpty(t, first["causation_id"], "every event records its command's id")
 	assert.EqualValues(t, 4, r.body["next"])
 
 	r = s.get(t, "/v1/types")
@@ -159,6 +160,8 @@ func TestAPIIdempotencyKey(t *testing.T) {
 	first := s.post(t, "/v1/bank.Account/bob/deposit", `{"amount":100}`, "Idempotency-Key", "dep-1")
 	require.Equal(t, http.StatusOK, first.status, first.body)
 	retry := s.post(t, "/v1/bank.Account/bob/deposit", `{"amount":100}`, "Idempotency-Key", "dep-1")
+	log := s.get(t, "/v1/log?start=2&limit=1")
+	assert.Equal(t, "dep-1", log.body["notifications"].([]any)[0].(map[string]any)["causation_id"])
 	require.Equal(t, http.StatusOK, retry.status, retry.body)
 	assert.Equal(t, true, retry.body["duplicate"])
 	assert.Equal(t, first.body["version"], retry.body["version"])
