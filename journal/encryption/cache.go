@@ -13,10 +13,15 @@ type keyEntry struct {
 // keyCache keeps up to about size unwrapped data keys in two generations:
 // when the young one is full it becomes the old one, and the old one is
 // dropped. A hit in the old generation moves the key to the young one.
+//
+// A key fetched from the KeyStore before a subject was shredded must not
+// be cached after Shred has removed it: put takes the epoch read before
+// the fetch and drops the key if a remove came in between.
 type keyCache struct {
 	size       int
 	mu         sync.Mutex
 	young, old map[string]keyEntry
+	removes    uint64 // the epoch: calls of remove so far
 }
 
 func newKeyCache(size int) *keyCache {
@@ -39,12 +44,22 @@ func (c *keyCache) get(subject string) (keyEntry, bool) {
 	return keyEntry{}, false
 }
 
-func (c *keyCache) put(subject string, e keyEntry) {
+// epoch returns the epoch to pass to put; read it before fetching a key.
+func (c *keyCache) epoch() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.removes
+}
+
+// put caches subject's key unless a remove happened since epoch.
+func (c *keyCache) put(subject string, e keyEntry, epoch uint64) {
 	if c.size < 0 {
 		return
 	}
 	c.mu.Lock()
-	c.putLocked(subject, e)
+	if c.removes == epoch {
+		c.putLocked(subject, e)
+	}
 	c.mu.Unlock()
 }
 
@@ -57,6 +72,7 @@ func (c *keyCache) putLocked(subject string, e keyEntry) {
 
 func (c *keyCache) remove(subject string) {
 	c.mu.Lock()
+	c.removes++
 	delete(c.young, subject)
 	delete(c.old, subject)
 	c.mu.Unlock()

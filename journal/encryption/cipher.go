@@ -252,6 +252,7 @@ func (c *Cipher) dataKey(ctx context.Context, subject, want string) (string, cip
 	if e, ok := c.cache.get(subject); ok && (want == "" || e.id == want) {
 		return e.id, e.aead, nil
 	}
+	epoch := c.cache.epoch() // before the fetch: a Shred from now on wins
 	wk, err := c.cfg.KeyStore.Get(ctx, subject)
 	if errors.Is(err, ErrNoKey) && want == "" {
 		wk, err = c.createKey(ctx, subject)
@@ -266,7 +267,7 @@ func (c *Cipher) dataKey(ctx context.Context, subject, want string) (string, cip
 	if err != nil {
 		return "", nil, err
 	}
-	c.cache.put(subject, keyEntry{id: wk.ID, aead: a})
+	c.cache.put(subject, keyEntry{id: wk.ID, aead: a}, epoch)
 	return wk.ID, a, nil
 }
 

@@ -398,3 +398,58 @@ func TestKeysAndConfig(t *testing.T) {
 		}
 	}
 }
+
+// slowGet is a KeyStore whose next Get, once armed, fetches the key and
+// then waits for release before it returns it.
+type slowGet struct {
+	encryption.KeyStore
+	armed   chan struct{} // closed to arm
+	fetched chan struct{} // closed when the armed Get has fetched the key
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowGet) Get(ctx context.Context, subject string) (encryption.WrappedKey, error) {
+	k, err := s.KeyStore.Get(ctx, subject)
+	select {
+	case <-s.armed:
+		s.once.Do(func() { close(s.fetched); <-s.release })
+	default:
+	}
+	return k, err
+}
+
+// A read that fetched a subject's key just before the subject was
+// shredded through the same cipher must not leave the key in the cipher's
+// cache: after Shred returns, the cipher refuses the subject.
+func TestShredDuringKeyFetch(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	key := newKey(t)
+	ks := &slowGet{KeyStore: encryption.NewMemoryKeyStore(), armed: make(chan struct{}),
+		fetched: make(chan struct{}), release: make(chan struct{})}
+	id := uuid.New()
+	if err := write(t, f.store(newCipher(t, encryption.Config{Keys: keyring(t, key), KeyStore: ks})), id, domain.Metadata{}, "Fido"); err != nil {
+		t.Fatal(err)
+	}
+	c := newCipher(t, encryption.Config{Keys: keyring(t, key), KeyStore: ks})
+	s := f.store(c)
+	close(ks.armed)
+	read := make(chan error, 1)
+	go func() { _, err := names(t, s, id); read <- err }()
+	<-ks.fetched
+	if err := c.Shred(ctx, id.String()); err != nil {
+		t.Fatal(err)
+	}
+	close(ks.release)
+	if err := <-read; err != nil {
+		t.Fatalf("the read that began before the shred: %v", err)
+	}
+	if got, err := names(t, s, id); !errors.Is(err, encryption.ErrShredded) {
+		t.Fatalf("read after Shred returned: %q, %v; want ErrShredded", got, err)
+	}
+	evs := []domain.Envelope{{AggregateID: id, Version: 2, Time: time.Now(), Data: Registered{Name: "Fido II"}}}
+	if _, err := s.Append(ctx, "", id, 1, evs); !errors.Is(err, encryption.ErrShredded) {
+		t.Fatalf("append after Shred returned: %v, want ErrShredded", err)
+	}
+}
