@@ -73,9 +73,13 @@ func (c Config) Check() error {
 	default:
 		return fmt.Errorf("URL %q: scheme %q, want redis, rediss or unix", Redact(c.URL), u.Scheme)
 	}
-	if _, err := c.Open(); err != nil {
+	// Building a client is the one way to have the URL parsed exactly as
+	// Open will; the client runs a goroutine until closed.
+	client, err := c.Open()
+	if err != nil {
 		return fmt.Errorf("URL %q: %v", Redact(c.URL), err)
 	}
+	_ = client.Close()
 	return nil
 }
 

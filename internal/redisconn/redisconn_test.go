@@ -1,7 +1,9 @@
 package redisconn_test
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -57,4 +59,16 @@ func TestOpen(t *testing.T) {
 	cluster, ok := cc.(*goredis.ClusterClient)
 	require.True(t, ok)
 	assert.Equal(t, "explicit", cluster.Options().Password)
+}
+
+// Check builds a client to see that the URL parses; every go-redis client
+// runs a goroutine until it is closed, so Check must close it.
+func TestCheckLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 20 {
+		require.NoError(t, redisconn.Config{URL: "redis://localhost:6379"}.Check())
+		require.NoError(t, redisconn.Config{URL: "redis://localhost:7000", Cluster: true}.Check())
+	}
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= before+2 }, 5*time.Second, 10*time.Millisecond,
+		"goroutines: %d before 40 Checks, %d after", before, runtime.NumGoroutine())
 }
