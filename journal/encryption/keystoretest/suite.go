@@ -125,6 +125,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Range", func(t *testing.T) {
 		s := newStore(t)
 		want := map[string]encryption.WrappedKey{}
+		var gone string
 		for i := range 5 {
 			sub := subject()
 			k := key(uuid.NewString(), "m1")
@@ -135,12 +136,16 @@ func Run(t *testing.T, newStore Factory) {
 				if err := s.Shred(ctx, sub); err != nil {
 					t.Fatal(err)
 				}
+				gone = sub
 				continue
 			}
 			want[sub] = k
 		}
 		seen := map[string]bool{}
 		err := s.Range(ctx, func(sub string, k encryption.WrappedKey) error {
+			if sub == gone {
+				t.Errorf("Range listed the shredded subject %s with key %+v", sub, k)
+			}
 			if w, ok := want[sub]; ok {
 				if !same(k, w) {
 					t.Errorf("Range gave %s %+v, want %+v", sub, k, w)
