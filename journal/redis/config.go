@@ -56,7 +56,8 @@ type Config struct {
 
 	// Replicas, when positive, makes every append wait (WAIT) until this
 	// many replicas have it; an append they do not confirm within
-	// ReplicaTimeout (default 1s) fails with journal.ErrOutcomeUnknown.
+	// ReplicaTimeout (default 1s; at least 1ms and less than ReadTimeout)
+	// fails with journal.ErrOutcomeUnknown.
 	Replicas       int
 	ReplicaTimeout time.Duration
 
@@ -119,6 +120,13 @@ func (c *Config) Validate() error {
 		return bad("Replicas = %d, want 0 (no wait) or more", c.Replicas)
 	case c.ReplicaTimeout < 0:
 		return bad("ReplicaTimeout = %v, want positive", c.ReplicaTimeout)
+	case c.Replicas > 0 && c.ReplicaTimeout < time.Millisecond:
+		// WAIT takes milliseconds, and WAIT n 0 waits for ever.
+		return bad("ReplicaTimeout = %v, want at least 1ms", c.ReplicaTimeout)
+	case c.Replicas > 0 && c.ReplicaTimeout >= c.ReadTimeout:
+		// WAIT's reply would come after the client stopped reading: every
+		// append that a replica is slow to confirm would time out instead.
+		return bad("ReplicaTimeout = %v, want less than ReadTimeout = %v", c.ReplicaTimeout, c.ReadTimeout)
 	}
 	if err := c.conn().Check(); err != nil {
 		return bad("%v", err)

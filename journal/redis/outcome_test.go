@@ -139,16 +139,18 @@ func TestReplicas(t *testing.T) {
 func TestConfig(t *testing.T) {
 	ctx := context.Background()
 	for want, cfg := range map[string]redis.Config{
-		"neither URL nor Addrs": {},
-		"both URL and Addrs":    {URL: "redis://localhost:1", Addrs: []string{"localhost:2"}},
-		"scheme \"http\"":       {URL: "http://localhost"},
-		"KeyPrefix":             {URL: "redis://localhost:1", KeyPrefix: "a{b"},
-		"Partitions = -1":       {URL: "redis://localhost:1", Partitions: -1},
-		"Senders = -2":          {URL: "redis://localhost:1", Senders: -2},
-		"Replicas = -1":         {URL: "redis://localhost:1", Replicas: -1},
-		"invalid database":      {URL: "redis://localhost:1/x"},
-		"Addrs entry":           {Addrs: []string{"nohost"}},
-		"unix socket":           {URL: "unix:///tmp/x.sock", Cluster: true},
+		"neither URL nor Addrs":      {},
+		"both URL and Addrs":         {URL: "redis://localhost:1", Addrs: []string{"localhost:2"}},
+		"scheme \"http\"":            {URL: "http://localhost"},
+		"KeyPrefix":                  {URL: "redis://localhost:1", KeyPrefix: "a{b"},
+		"Partitions = -1":            {URL: "redis://localhost:1", Partitions: -1},
+		"Senders = -2":               {URL: "redis://localhost:1", Senders: -2},
+		"Replicas = -1":              {URL: "redis://localhost:1", Replicas: -1},
+		"ReplicaTimeout = 500µs":     {URL: "redis://localhost:1", Replicas: 1, ReplicaTimeout: 500 * time.Microsecond},
+		"less than ReadTimeout = 3s": {URL: "redis://localhost:1", Replicas: 1, ReplicaTimeout: 5 * time.Second},
+		"invalid database":           {URL: "redis://localhost:1/x"},
+		"Addrs entry":                {Addrs: []string{"nohost"}},
+		"unix socket":                {URL: "unix:///tmp/x.sock", Cluster: true},
 	} {
 		_, err := redis.New(ctx, cfg)
 		require.ErrorIs(t, err, redis.ErrConfig, want)
