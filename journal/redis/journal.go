@@ -18,8 +18,12 @@ import (
 
 // Journal is a journal.Journal on Redis or Redis Cluster.
 type Journal struct {
-	cfg     Config
-	client  goredis.UniversalClient
+	cfg    Config
+	client goredis.UniversalClient
+	// tail serves Wait's XREAD BLOCK only: a waiter holds its connection
+	// for up to maxBlock, and one waiter per partition (plus long polls)
+	// would otherwise take the connections that reads need.
+	tail    goredis.UniversalClient
 	single  *goredis.Client        // standalone, or nil
 	cluster *goredis.ClusterClient // cluster, or nil
 	keys    keys
@@ -55,6 +59,10 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 	if err := j.open(ctx); err != nil {
 		_ = j.client.Close()
 		return nil, err
+	}
+	if j.tail, err = cfg.conn().Open(); err != nil {
+		_ = j.client.Close()
+		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
 	}
 	j.com = newCommitter(j)
 	return j, nil
@@ -280,7 +288,7 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 			<-ctx.Done()
 			return head, ctx.Err()
 		}
-		err = j.client.XRead(ctx, &goredis.XReadArgs{
+		err = j.tail.XRead(ctx, &goredis.XReadArgs{
 			Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: 1, Block: block,
 		}).Err()
 		var ne net.Error
@@ -313,5 +321,5 @@ func (j *Journal) Close() error {
 	j.closed = true
 	j.mu.Unlock()
 	j.com.close()
-	return j.client.Close()
+	return errors.Join(j.client.Close(), j.tail.Close())
 }
