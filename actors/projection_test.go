@@ -341,3 +341,56 @@ func TestProjectionStopInterruptsBackoff(t *testing.T) {
 	defer cancel()
 	require.NoError(t, r.Stop(stopCtx), "Stop does not wait out a retry's backoff")
 }
+
+// gatedLog is a log whose Wait blocks until open is closed, so that the
+// notification actor reads everything written before in one section.
+type gatedLog struct {
+	actors.Log
+	open chan struct{}
+}
+
+func (l gatedLog) Wait(ctx context.Context, p int, after uint64) (uint64, error) {
+	select {
+	case <-l.open:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return l.Log.Wait(ctx, p, after)
+}
+
+func TestProjectionPushedSectionKeepsBatchSize(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	log := gatedLog{Log: actors.LocalLog(sys.App()), open: make(chan struct{})}
+	cps := actors.NewMemoryCheckpoints()
+	release := make(chan struct{})
+	p := actors.NewProjection("small-batches", actors.BatchSize(2))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		if n.Position == 5 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	// Start on an empty log: the worker waits for the notifier's push.
+	r := startRunner(t, actors.RunnerConfig{System: sys, Logs: map[string]actors.Log{"": log}, Checkpoints: cps}, p)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the runner's Stop
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	for range 9 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	close(log.open) // one section of 10 is pushed
+	require.Eventually(t, func() bool {
+		cp, err := cps.Load(ctx(t), "small-batches", 0)
+		return err == nil && cp == 4
+	}, 5*time.Second, time.Millisecond, "a pushed section is handled BatchSize at a time, with a checkpoint after each batch")
+	unblock()
+	caughtUp(t, sys, r)
+}

@@ -83,14 +83,17 @@ func (w *worker) begin(ctx context.Context) error {
 
 // run handles notifications until stop or ctx ends.
 func (w *worker) run(ctx context.Context) {
-	for {
+	for !w.stopping() && ctx.Err() == nil {
 		ns, ok := w.fetch(ctx)
 		if !ok {
 			break
 		}
-		w.handle(ctx, ns)
-		if w.stopping() || ctx.Err() != nil {
-			break
+		// A pushed section is the notifier's size; handle (and commit)
+		// it the projection's batch at a time.
+		for len(ns) > 0 && !w.stopping() && ctx.Err() == nil {
+			k := min(len(ns), w.p.opts.batch)
+			w.handle(ctx, ns[:k])
+			ns = ns[k:]
 		}
 	}
 	if w.readahead != nil {
