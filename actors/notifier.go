@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,10 @@ func (n *notifier) run(ctx context.Context) {
 		}
 		for seen < head && ctx.Err() == nil {
 			ns, err := n.log.Select(ctx, n.part, seen+1, n.batch)
-			if err != nil || len(ns) == 0 {
+			if err == nil && len(ns) == 0 {
+				err = fmt.Errorf("the log returned no notifications though its head is %d", head)
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}

@@ -394,3 +394,32 @@ func TestProjectionPushedSectionKeepsBatchSize(t *testing.T) {
 	unblock()
 	caughtUp(t, sys, r)
 }
+
+// shortLog is a log whose head is ahead of what Select returns, as a
+// remote log that answers an empty page might be.
+type shortLog struct {
+	actors.Log
+	selects atomic.Int64
+}
+
+func (l *shortLog) Head(context.Context, int) (uint64, error) { return 5, nil }
+func (l *shortLog) Select(context.Context, int, uint64, int) ([]journal.Notification, error) {
+	l.selects.Add(1)
+	return nil, nil
+}
+func (l *shortLog) Wait(ctx context.Context, _ int, _ uint64) (uint64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+func TestProjectionEmptyPageBacksOff(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	log := &shortLog{Log: actors.LocalLog(sys.App())}
+	p := actors.NewProjection("short", actors.Backoff(time.Hour, time.Hour))
+	actors.On(p, func(context.Context, Added, actors.Notification) error { return nil })
+	r := startRunner(t, actors.RunnerConfig{System: sys, Logs: map[string]actors.Log{"": log}}, p)
+	require.Eventually(t, func() bool { return r.Status()[0].Retrying }, 5*time.Second, time.Millisecond,
+		"an empty page below the head is a failure, retried with backoff, not a busy loop")
+	require.Contains(t, r.Status()[0].LastError, "position 1")
+	require.LessOrEqual(t, log.selects.Load(), int64(2))
+}

@@ -132,10 +132,7 @@ func (w *worker) fetch(ctx context.Context) ([]journal.Notification, bool) {
 				}
 				continue
 			}
-			if len(ns) > 0 {
-				return ns, true
-			}
-			continue
+			return ns, true
 		}
 		select {
 		case ns := <-w.mbox:
@@ -177,8 +174,11 @@ func (w *worker) read(ctx context.Context) ([]journal.Notification, error) {
 	if ns == nil && err == nil {
 		ns, err = w.log.Select(ctx, w.part, w.next, w.p.opts.batch)
 	}
-	if err != nil || len(ns) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(ns) == 0 {
+		return nil, fmt.Errorf("the log returned no notifications though its head is %d", w.n.head.Load())
 	}
 	if n := len(ns); n == w.p.opts.batch && ns[n-1].Position < w.n.head.Load() {
 		start := ns[n-1].Position + 1
