@@ -24,9 +24,10 @@
 //     batch's writes. Read with Client (the committed state), and prefer
 //     commands that do not need a read (HINCRBY, SET, ZADD, ...).
 //   - Redis has no rollback: a command that fails at EXEC (WRONGTYPE, out
-//     of memory) does not undo the others. The runner then sees the
-//     error, does not trust the checkpoint and handles the batch again, so
-//     make such writes idempotent or keep them well-typed.
+//     of memory) does not undo the others. Commit then puts the
+//     checkpoint back and the runner handles the batch again, so the
+//     writes that went through are made twice: make such writes
+//     idempotent or keep them well-typed.
 //   - Keys not made with Key (or without the projection's hash tag) fail
 //     with CROSSSLOT on a cluster.
 //   - The checkpoint is not compared before it is written: two runners of

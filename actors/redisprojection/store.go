@@ -122,18 +122,42 @@ type Tx struct {
 	done       bool
 }
 
+// setCheckpoint sets the checkpoint and returns the one it replaces ("":
+// none).
+const setCheckpoint = `local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return old or ''`
+
+// restoreCheckpoint puts the replaced checkpoint back, unless the
+// checkpoint has moved on since.
+const restoreCheckpoint = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1`
+
 // Commit implements actors.Tx: the queued writes and the checkpoint in one
-// MULTI/EXEC.
+// MULTI/EXEC. Redis runs the rest of a transaction when one of its
+// commands fails at EXEC (WRONGTYPE, out of memory); the checkpoint is then
+// put back, so that the batch is not skipped.
 func (t *Tx) Commit(ctx context.Context, position uint64) error {
 	if t.done {
 		return fmt.Errorf("redisprojection: projection %q partition %d: commit at %d: %w", t.projection, t.partition, position, actors.ErrTxDone)
 	}
 	t.done = true
-	t.pipe.HSet(ctx, t.s.checkpointKey(t.projection), strconv.Itoa(t.partition), position)
-	if _, err := t.pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("redisprojection: projection %q partition %d: commit at position %d: %w", t.projection, t.partition, position, err)
+	key, field, pos := t.s.checkpointKey(t.projection), strconv.Itoa(t.partition), strconv.FormatUint(position, 10)
+	cp := t.pipe.Eval(ctx, setCheckpoint, []string{key}, field, pos)
+	_, err := t.pipe.Exec(ctx)
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = fmt.Errorf("redisprojection: projection %q partition %d: commit at position %d: %w", t.projection, t.partition, position, err)
+	if cp.Err() != nil {
+		return err // not written (EXECABORT), or the outcome is unknown
+	}
+	old, _ := cp.Val().(string)
+	if rerr := t.s.c.Eval(ctx, restoreCheckpoint, []string{key}, field, pos, old).Err(); rerr != nil {
+		return fmt.Errorf("%w; putting the checkpoint back to %q failed: %w", err, old, rerr)
+	}
+	return err
 }
 
 // Rollback implements actors.Tx.

@@ -185,3 +185,32 @@ func TestBalancesOnRedis(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, live, again, "a rebuild from position 0 gives the read model built live")
 }
+
+func TestCommitThatFailsAtExecKeepsTheCheckpoint(t *testing.T) {
+	srv := redistest.StartServer(t, redistest.Options{})
+	client := srv.Client()
+	s, err := redisprojection.New(redisprojection.Config{Client: client})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		prev uint64 // 0: no checkpoint yet
+	}{{"first", 0}, {"later", 5}} {
+		if c.prev > 0 {
+			_, tx, err := s.Begin(ctx, c.name, 0)
+			require.NoError(t, err)
+			require.NoError(t, tx.Commit(ctx, c.prev))
+		}
+		wrong := s.Key(c.name, "wrong")
+		require.NoError(t, client.Set(ctx, wrong, "a string", 0).Err())
+		txCtx, tx, err := s.Begin(ctx, c.name, 0)
+		require.NoError(t, err)
+		s.Tx(txCtx).HIncrBy(ctx, wrong, "f", 1) // WRONGTYPE at EXEC
+		err = tx.Commit(ctx, 10)
+		require.ErrorContains(t, err, "WRONGTYPE")
+		require.ErrorContains(t, err, `projection "`+c.name+`" partition 0`)
+		got, err := s.Load(ctx, c.name, 0)
+		require.NoError(t, err)
+		require.Equal(t, c.prev, got, "%s: a batch with a failed write does not move the checkpoint", c.name)
+	}
+}
