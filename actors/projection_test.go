@@ -423,3 +423,55 @@ func TestProjectionEmptyPageBacksOff(t *testing.T) {
 	require.Contains(t, r.Status()[0].LastError, "position 1")
 	require.LessOrEqual(t, log.selects.Load(), int64(2))
 }
+
+// lostReplyStore is a TxStore whose first commit goes through but reports
+// an error, as a commit whose reply is lost.
+type lostReplyStore struct {
+	*actors.MemoryReadModel[uuid.UUID, int]
+	lost atomic.Bool
+}
+
+type lostReplyTx struct {
+	actors.Tx
+	s *lostReplyStore
+}
+
+func (s *lostReplyStore) Begin(ctx context.Context, projection string, partition int) (context.Context, actors.Tx, error) {
+	ctx, tx, err := s.MemoryReadModel.Begin(ctx, projection, partition)
+	return ctx, lostReplyTx{tx, s}, err
+}
+
+func (t lostReplyTx) Commit(ctx context.Context, position uint64) error {
+	if err := t.Tx.Commit(ctx, position); err != nil {
+		return err
+	}
+	if t.s.lost.CompareAndSwap(false, true) {
+		return errors.New("connection reset: the outcome is unknown")
+	}
+	return nil
+}
+
+func TestProjectionCommitWithLostReplyIsNotAppliedTwice(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	for range 5 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	store := &lostReplyStore{MemoryReadModel: actors.NewMemoryReadModel[uuid.UUID, int]()}
+	p := actors.NewProjection("lost-reply", actors.Checkpoints(store), actors.Backoff(time.Millisecond, time.Millisecond))
+	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+		tx := store.Tx(ctx)
+		v, _ := tx.Get(n.AggregateID)
+		tx.Put(n.AggregateID, v+e.By)
+		return nil
+	})
+	r := startRunner(t, actors.RunnerConfig{System: sys}, p)
+	caughtUp(t, sys, r)
+	require.True(t, store.lost.Load())
+	v, _ := store.Get(id)
+	require.Equal(t, 5, v, "the batch whose commit went through is not applied again")
+	require.Equal(t, uint64(1), r.Status()[0].Failures)
+}

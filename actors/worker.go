@@ -36,6 +36,7 @@ type worker struct {
 	lastSave  time.Time
 	bo        backoff
 	readahead chan readResult // one Select in flight while a batch is handled
+	unsure    bool            // a commit failed: the store's checkpoint tells whether it went through
 
 	// Status, read by other goroutines.
 	position    atomic.Uint64 // last position handled (and committed, on a TxStore)
@@ -250,10 +251,36 @@ func (w *worker) apply(ctx context.Context, ns []journal.Notification) (int, err
 	return len(ns), w.checkpoint(ctx, false)
 }
 
-// applyTx handles ns in one transaction of the TxStore. After a failure at
+// applyTx handles ns in one transaction of the TxStore. After a commit
+// that failed, whose outcome may be unknown, it first asks the store how
+// far the checkpoint got, so that a batch that was committed after all is
+// not applied twice.
+func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, error) {
+	skip := 0
+	if w.unsure {
+		cp, err := w.store.Load(ctx, w.p.name, w.part)
+		if err != nil {
+			return 0, fmt.Errorf("actors: projection %q partition %d: load checkpoint after a failed commit: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
+		}
+		w.unsure = false
+		if first := ns[0].Position; cp >= first && cp <= ns[len(ns)-1].Position {
+			skip = int(cp - first + 1)
+			w.next, w.saved = cp+1, cp
+			w.position.Store(cp)
+			w.lastTime.Store(ns[skip-1].Time.UnixNano())
+			if skip == len(ns) {
+				return skip, nil
+			}
+		}
+	}
+	done, err := w.commitTx(ctx, ns[skip:])
+	return skip + done, err
+}
+
+// commitTx handles ns in one transaction of the TxStore. After a failure at
 // notification i it commits ns[:i] again on its own, so that the
 // checkpoint stops right before the failure.
-func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, error) {
+func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, error) {
 	txCtx, tx, err := w.tx.Begin(ctx, w.p.name, w.part)
 	if err != nil {
 		return 0, fmt.Errorf("actors: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, ns[0].Position, err)
@@ -271,7 +298,7 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 			if i == 0 {
 				return 0, err
 			}
-			done, err2 := w.applyTx(ctx, ns[:i])
+			done, err2 := w.commitTx(ctx, ns[:i])
 			return done, errors.Join(err, err2)
 		}
 	}
@@ -279,6 +306,7 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 	if err := tx.Commit(ctx, at); err != nil {
 		w.next, _ = next, w.position.Swap(pos)
 		w.lastTime.Store(last)
+		w.unsure = true
 		return 0, fmt.Errorf("actors: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
 	}
 	w.saved = at
