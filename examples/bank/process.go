@@ -15,9 +15,15 @@ const TransferProcessName = "bank.transfers"
 // TransferStarted it withdraws from the source and marks the transfer
 // debited (or failed, when the source cannot pay); on TransferDebited it
 // deposits into the target and marks the transfer completed (or, when the
-// target cannot take it, deposits the money back into the source and marks
-// the transfer refunded). Every command it sends carries the transfer's id
+// target cannot take it, marks the transfer refunding); on
+// TransferRefunding it deposits the money back into the source and marks
+// the transfer refunded. Every command it sends carries the transfer's id
 // as correlation id.
+//
+// The refund is decided (TransferRefunding) before the money moves back:
+// accounts remember the commands they accepted, not the ones they refused,
+// so a step that refunded and was then replayed could otherwise find the
+// target willing and pay twice.
 //
 // Before it acts on a notification it checks that the transfer is still in
 // the status the event left it in: only this process manager moves a
@@ -61,17 +67,26 @@ func TransferProcess(sys *actors.System, opts ...actors.ProjectionOption) *actor
 				Name: "completed", Value: MarkCompleted{}, CorrelationID: corr})
 			return err
 		case refused(err):
-			reason := err.Error()
-			if _, err := out.Send(ctx, actors.Command{AggregateType: AggregateType, AggregateID: t.From, Name: "deposit",
-				Value: Deposit{Amount: t.Amount}, CorrelationID: corr}); err != nil {
-				return err
-			}
 			_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
-				Name: "refunded", Value: MarkRefunded{Reason: reason}, CorrelationID: corr})
+				Name: "refunding", Value: MarkRefunding{Reason: err.Error()}, CorrelationID: corr})
 			return err
 		default:
 			return err
 		}
+	})
+	actors.React(pm, func(ctx context.Context, e TransferRefunding, n actors.Notification, out *actors.Commands) error {
+		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
+		if err != nil || t.Status != StatusRefunding {
+			return err
+		}
+		corr := n.AggregateID.String()
+		if _, err := out.Send(ctx, actors.Command{AggregateType: AggregateType, AggregateID: t.From, Name: "deposit",
+			Value: Deposit{Amount: t.Amount}, CorrelationID: corr}); err != nil {
+			return err
+		}
+		_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
+			Name: "refunded", Value: MarkRefunded{}, CorrelationID: corr})
+		return err
 	})
 	return pm
 }

@@ -23,8 +23,11 @@ const (
 	StatusCompleted = "completed"
 	// StatusFailed: the source account could not pay; nothing moved.
 	StatusFailed = "failed"
-	// StatusRefunded: the target account could not take the money; it went
-	// back to the source account.
+	// StatusRefunding: the target account could not take the money; it is
+	// to go back to the source account. The decision is recorded before
+	// any money moves, so a replay never pays the target after a refund.
+	StatusRefunding = "refunding"
+	// StatusRefunded: the money went back to the source account.
 	StatusRefunded = "refunded"
 )
 
@@ -46,10 +49,14 @@ type TransferFailed struct {
 	Reason string `json:"reason"`
 }
 
-// TransferRefunded is the event of the money going back to the source.
-type TransferRefunded struct {
+// TransferRefunding is the event of deciding that the money goes back to
+// the source, because the target could not take it.
+type TransferRefunding struct {
 	Reason string `json:"reason"`
 }
+
+// TransferRefunded is the event of the money going back to the source.
+type TransferRefunded struct{}
 
 // Transfer moves money from one account to another. The process manager
 // (TransferProcess) moves the money; the transfer records how far it got.
@@ -97,8 +104,10 @@ func (t *Transfer) Apply(event any) error {
 		t.Status = StatusCompleted
 	case TransferFailed:
 		t.Status, t.Reason = StatusFailed, e.Reason
+	case TransferRefunding:
+		t.Status, t.Reason = StatusRefunding, e.Reason
 	case TransferRefunded:
-		t.Status, t.Reason = StatusRefunded, e.Reason
+		t.Status = StatusRefunded
 	default:
 		return domain.UnknownEvent(t, event)
 	}
@@ -126,15 +135,18 @@ type (
 	MarkFailed struct {
 		Reason string `json:"reason"`
 	}
-	// MarkRefunded records that the money went back to the source.
-	MarkRefunded struct {
+	// MarkRefunding records that the target could not take the money,
+	// which is to go back to the source.
+	MarkRefunding struct {
 		Reason string `json:"reason"`
 	}
+	// MarkRefunded records that the money went back to the source.
+	MarkRefunded struct{}
 )
 
 // TransferType is the Transfer as a persistent actor, with the commands
-// "start" (create), and "debited", "completed", "failed" and "refunded",
-// which the process manager sends.
+// "start" (create), and "debited", "completed", "failed", "refunding" and
+// "refunded", which the process manager sends.
 func TransferType(opts ...actors.AggregateOption) *actors.AggregateType[*Transfer] {
 	t := actors.NewAggregateType(TransferAggregateType, func() *Transfer { return &Transfer{} }, opts...)
 	actors.Create(t, "start", func(t *Transfer, c StartTransfer) error { return t.Start(c.From, c.To, c.Amount) })
@@ -145,8 +157,11 @@ func TransferType(opts ...actors.AggregateOption) *actors.AggregateType[*Transfe
 	actors.Handle(t, "failed", func(t *Transfer, c MarkFailed) error {
 		return t.step(StatusStarted, TransferFailed(c))
 	})
-	actors.Handle(t, "refunded", func(t *Transfer, c MarkRefunded) error {
-		return t.step(StatusDebited, TransferRefunded(c))
+	actors.Handle(t, "refunding", func(t *Transfer, c MarkRefunding) error {
+		return t.step(StatusDebited, TransferRefunding(c))
+	})
+	actors.Handle(t, "refunded", func(t *Transfer, _ MarkRefunded) error {
+		return t.step(StatusRefunding, TransferRefunded{})
 	})
 	return t
 }
@@ -157,6 +172,7 @@ func registerTransferTypes(reg *domain.Registry) error {
 		domain.Register[TransferDebited](reg, "bank.TransferDebited"),
 		domain.Register[TransferCompleted](reg, "bank.TransferCompleted"),
 		domain.Register[TransferFailed](reg, "bank.TransferFailed"),
+		domain.Register[TransferRefunding](reg, "bank.TransferRefunding"),
 		domain.Register[TransferRefunded](reg, "bank.TransferRefunded"),
 	)
 }

@@ -207,3 +207,48 @@ func TestTransfersExactlyOnce(t *testing.T) {
 	t.Logf("transfers: %v", count)
 	require.Positive(t, count[bank.StatusCompleted])
 }
+
+// TestRefundDecidedBeforeMoneyMoves leaves a transfer where a crash would:
+// the target account was missing, the refund was decided (refunding) but
+// not carried out. Then the target account is opened and the process
+// manager replays the whole log. The transfer must end refunded, and the
+// target must not be paid: the decision stands, whatever the target would
+// now accept.
+func TestRefundDecidedBeforeMoneyMoves(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sys := newBank(t, 1)
+	from, to, id := uuid.New(), uuid.New(), uuid.New()
+	send(t, sys, bank.AggregateType, from, bank.Open{Owner: "a"})
+	send(t, sys, bank.AggregateType, from, bank.Deposit{Amount: 100})
+	send(t, sys, bank.TransferAggregateType, id, bank.StartTransfer{From: from, To: to, Amount: 30})
+	// The process manager's first steps, done by hand: the source paid, the
+	// target (not there) refused, the refund was decided; then the crash.
+	send(t, sys, bank.AggregateType, from, bank.Withdraw{Amount: 30})
+	send(t, sys, bank.TransferAggregateType, id, bank.MarkDebited{})
+	send(t, sys, bank.TransferAggregateType, id, bank.MarkRefunding{Reason: "no such account"})
+	send(t, sys, bank.AggregateType, to, bank.Open{Owner: "b"}) // the target appears
+
+	r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: actors.NewMemoryCheckpoints()})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(bank.TransferProcess(sys, actors.Start(actors.FromBeginning))))
+	require.NoError(t, r.Start(ctx))
+	defer func() { require.NoError(t, r.Stop(ctx)) }()
+	require.Eventually(t, func() bool {
+		tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, id)
+		return err == nil && tr.Status == bank.StatusRefunded
+	}, 30*time.Second, 5*time.Millisecond)
+
+	src, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, from)
+	require.NoError(t, err)
+	dst, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, to)
+	require.NoError(t, err)
+	require.Equal(t, int64(100), src.Balance, "the refund went back to the source once")
+	require.Zero(t, dst.Balance, "the target was paid after the refund was decided")
+}
+
+func send[C any](t *testing.T, sys *actors.System, typ string, id uuid.UUID, cmd C) {
+	t.Helper()
+	_, err := actors.Send(context.Background(), sys, typ, id, cmd)
+	require.NoError(t, err)
+}
