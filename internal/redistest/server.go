@@ -148,7 +148,10 @@ func (s *Server) start() error {
 	cmd := exec.Command("redis-server", s.args()...)
 	cmd.Dir = s.dir
 	// Its own process group: a signal to the test does not reach it first.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary that dies without its clean-up (a -timeout
+	// panic, kill -9) takes its servers with it instead of leaving them
+	// running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
