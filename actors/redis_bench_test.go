@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -49,7 +46,9 @@ func openRedisJournal(b *testing.B, srv *redistest.Server) *jredis.Journal {
 }
 
 // benchActorsOn sends Add commands through actors on journal j, each
-// caller to aggregates of its own, like journaltest.BenchAppend does.
+// caller to counters of its own, driven as journaltest.BenchAppend drives
+// the journal. The counters are opened (and their actors activated)
+// before the timing starts.
 func benchActorsOn(b *testing.B, j *jredis.Journal, cfg journaltest.BenchConfig) {
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
@@ -59,16 +58,8 @@ func benchActorsOn(b *testing.B, j *jredis.Journal, cfg journaltest.BenchConfig)
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = sys.Close() })
 	require.NoError(b, actors.Register(sys, counterAggregate()))
-
-	procs := runtime.GOMAXPROCS(0)
-	parallelism := (cfg.Concurrency + procs - 1) / procs
-	goroutines := parallelism * procs
-	ids := make([]uuid.UUID, max(cfg.Aggregates, goroutines))
-	for i := range ids {
-		ids[i] = uuid.New()
-	}
 	ctx := context.Background()
-	// Open every counter first, in parallel, outside the timing.
+	ids := journaltest.NewIDs(max(cfg.Aggregates, cfg.Concurrency, runtime.GOMAXPROCS(0)))
 	var wg sync.WaitGroup
 	for w := range 256 {
 		wg.Add(1)
@@ -83,38 +74,10 @@ func benchActorsOn(b *testing.B, j *jredis.Journal, cfg journaltest.BenchConfig)
 		}()
 	}
 	wg.Wait()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	b.SetParallelism(parallelism)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		g := int(next.Add(1) - 1)
-		var mine []uuid.UUID
-		for i := g % goroutines; i < len(ids); i += goroutines {
-			mine = append(mine, ids[i])
+	journaltest.Drive(b, ids, cfg.Concurrency, func() func(uuid.UUID, int) error {
+		return func(id uuid.UUID, _ int) error {
+			_, err := actors.Send(ctx, sys, counterType, id, Add{By: 1})
+			return err
 		}
-		local := make([]time.Duration, 0, 1024)
-		for k := 0; pb.Next(); k++ {
-			t0 := time.Now()
-			if _, err := actors.Send(ctx, sys, counterType, mine[k%len(mine)], Add{By: 1}); err != nil {
-				b.Error(err)
-				return
-			}
-			local = append(local, time.Since(t0))
-		}
-		mu.Lock()
-		lat = append(lat, local...)
-		mu.Unlock()
-	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		q := func(p float64) float64 {
-			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-		}
-		b.ReportMetric(q(0.50), "p50-ms")
-		b.ReportMetric(q(0.99), "p99-ms")
-	}
+	}, 1)
 }

@@ -68,27 +68,54 @@ func itoa(n int) string {
 // over cfg.Aggregates aggregates by cfg.Concurrency goroutines; one op is
 // one event. It reports events/s and the p50/p99 latency of an append.
 func BenchAppend(b *testing.B, j journal.Journal, cfg BenchConfig) {
-	procs := runtime.GOMAXPROCS(0)
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = procs
-	}
 	if cfg.EventsPerAppend <= 0 {
 		cfg.EventsPerAppend = 1
 	}
 	if cfg.Payload <= 0 {
 		cfg.Payload = 200
 	}
-	parallelism := (cfg.Concurrency + procs - 1) / procs
-	goroutines := parallelism * procs
-	if cfg.Aggregates < goroutines {
-		cfg.Aggregates = goroutines
-	}
-	ids := make([]uuid.UUID, cfg.Aggregates)
+	payload := []byte(strings.Repeat("x", cfg.Payload))
+	ctx := context.Background()
+	Drive(b, NewIDs(max(cfg.Aggregates, cfg.Concurrency, runtime.GOMAXPROCS(0))), cfg.Concurrency, func() func(uuid.UUID, int) error {
+		recs := make([]journal.Record, cfg.EventsPerAppend)
+		return func(id uuid.UUID, n int) error {
+			v := uint64(n * len(recs))
+			for i := range recs {
+				recs[i] = journal.Record{AggregateID: id, Version: v + uint64(i) + 1, Type: "bench.Event",
+					Time: time.Now(), Data: payload}
+			}
+			_, err := j.Append(ctx, id, v, recs)
+			return err
+		}
+	}, cfg.EventsPerAppend)
+}
+
+// NewIDs returns n new aggregate ids.
+func NewIDs(n int) []uuid.UUID {
+	ids := make([]uuid.UUID, n)
 	for i := range ids {
 		ids[i] = uuid.New()
 	}
-	payload := []byte(strings.Repeat("x", cfg.Payload))
-	ctx := context.Background()
+	return ids
+}
+
+// Drive runs b.N ops from concurrency goroutines (0: GOMAXPROCS, rounded
+// up to a multiple of it), each with aggregates of its own out of ids, so
+// one aggregate never has two ops in flight. newOp makes each goroutine's
+// op, which is called with an aggregate id and how many ops this run made
+// on that aggregate before. It reports events/s (eventsPerOp per op) and
+// the p50/p99 latency of an op. Benchmarks of layers above the journal use
+// it too, so that their numbers compare with BenchAppend's.
+func Drive(b *testing.B, ids []uuid.UUID, concurrency int, newOp func() func(id uuid.UUID, n int) error, eventsPerOp int) {
+	procs := runtime.GOMAXPROCS(0)
+	if concurrency <= 0 {
+		concurrency = procs
+	}
+	parallelism := (concurrency + procs - 1) / procs
+	goroutines := parallelism * procs
+	if len(ids) < goroutines {
+		b.Fatalf("journaltest.Drive: %d aggregates for %d goroutines; give at least one each", len(ids), goroutines)
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -100,32 +127,24 @@ func BenchAppend(b *testing.B, j journal.Journal, cfg BenchConfig) {
 		for i := g % goroutines; i < len(ids); i += goroutines {
 			mine = append(mine, ids[i])
 		}
-		versions := make([]uint64, len(mine))
-		recs := make([]journal.Record, cfg.EventsPerAppend)
+		op := newOp()
+		counts := make([]int, len(mine))
 		local := make([]time.Duration, 0, 1024)
-		k := 0
-		for pb.Next() {
-			id, v := mine[k], versions[k]
-			for i := range recs {
-				recs[i] = journal.Record{AggregateID: id, Version: v + uint64(i) + 1, Type: "bench.Event",
-					Time: time.Now(), Data: payload}
-			}
+		for k := 0; pb.Next(); k = (k + 1) % len(mine) {
 			t0 := time.Now()
-			if _, err := j.Append(ctx, id, v, recs); err != nil {
-				b.Errorf("append %s at %d: %v", id, v, err)
+			if err := op(mine[k], counts[k]); err != nil {
+				b.Errorf("aggregate %s, op %d: %v", mine[k], counts[k], err)
 				return
 			}
 			local = append(local, time.Since(t0))
-			versions[k] += uint64(len(recs))
-			k = (k + 1) % len(mine)
+			counts[k]++
 		}
 		mu.Lock()
 		lat = append(lat, local...)
 		mu.Unlock()
 	})
 	b.StopTimer()
-	events := float64(b.N) * float64(cfg.EventsPerAppend)
-	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)*float64(eventsPerOp)/b.Elapsed().Seconds(), "events/s")
 	reportLatency(b, lat)
 }
 
