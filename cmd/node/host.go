@@ -48,11 +48,11 @@ func (s *storeFlags) open(ctx context.Context, log *slog.Logger) (*stores, error
 	}
 	j, err := jredis.New(ctx, jredis.Config{URL: s.redisURL, Cluster: s.redisCluster, Partitions: s.partitions, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("redis journal: %w", err)
+		return nil, err
 	}
 	st, err := sredis.New(sredis.Config{URL: s.redisURL, Cluster: s.redisCluster, Partitions: s.partitions, Logger: log})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("redis snapshot store: %w", err), j.Close())
+		return nil, errors.Join(err, j.Close())
 	}
 	client, err := redisClient(s.redisURL, s.redisCluster)
 	if err != nil {
