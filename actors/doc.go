@@ -22,7 +22,8 @@
 // decides events on the current state, the actor appends them with the
 // expected version = its version, and replies only after the journal
 // acknowledged. Replies go back on a pooled Go channel, not a protoactor
-// future. The actor blocks on the journal inside Receive, so one aggregate
+// future, and a command that finds its actor idle runs on the caller's
+// goroutine. The actor blocks on the journal inside Receive, so one aggregate
 // never has two appends in flight while many aggregates append at once.
 //
 //   - A handler error is the caller's ErrRejected; nothing is written and
@@ -98,8 +99,13 @@
 //   - Passivation is done by a sweeper goroutine per aggregate type, at a
 //     quarter of the idle timeout (between 5 ms and 10 s), not with
 //     protoactor's receive timeout: no timer per actor.
-//   - Actor mailboxes run on a pool of kept goroutines (see workerPool)
-//     rather than a new goroutine per scheduled mailbox.
+//   - A command that finds its actor idle is run on the sender's own
+//     goroutine (callerRunsMailbox): no hand-off to another goroutine and
+//     back. A sender runs at most that one message; what queues behind it,
+//     and every system message (activation, stop), runs on a pool of kept
+//     goroutines (workerPool) rather than a new goroutine each time. So a
+//     caller of Dispatch, Send or State may do the journal I/O of its own
+//     command itself.
 //   - State and Get of an aggregate without a live actor rebuild it from
 //     the stores and do not activate an actor.
 //   - Projection workers and notification actors are plain goroutines

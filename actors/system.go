@@ -187,7 +187,8 @@ func (s *System) Live(aggregateType string) int {
 func (s *System) spawn(r *router, id uuid.UUID, e *entry) *actor.PID {
 	s.actors.Add(1)
 	a := &aggregateActor{r: r, e: e, id: id, seen: dedup{max: r.rt.dedup}}
-	return s.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithDispatcher(s.pool)))
+	return s.root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a },
+		actor.WithDispatcher(s.pool), actor.WithMailbox(newCallerRunsMailbox)))
 }
 
 // startSweeper starts the goroutine that passivates the type's idle actors.
