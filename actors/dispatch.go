@@ -106,6 +106,15 @@ func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id
 	defer s.inflight.Done()
 	c := s.getCall()
 	c.ctx, c.cmd, c.value, c.commandID, c.correlationID = ctx, cmd, v, commandID, correlationID
+	rt.router.send(id, c)
+	// A command that found its actor idle has run on this goroutine: its
+	// reply is here already, whatever the context says by now.
+	select {
+	case res := <-c.done:
+		s.putCall(c)
+		return res.rep, res.err
+	default:
+	}
 	// A context without a deadline gets AskTimeout, on the call's own
 	// reused timer: a context.WithTimeout per command would cost a timer
 	// and a context.
@@ -118,7 +127,6 @@ func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id
 		}
 		timeout = c.timer.C
 	}
-	rt.router.send(id, c)
 	select {
 	case res := <-c.done:
 		if c.timer != nil {
