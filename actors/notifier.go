@@ -30,7 +30,6 @@ type notifier struct {
 	logr  *slog.Logger
 
 	head     atomic.Uint64
-	headTime atomic.Int64 // unix nanos of the head notification's event, when known
 
 	mu   sync.Mutex
 	subs []*worker
@@ -97,7 +96,6 @@ func (n *notifier) run(ctx context.Context) {
 // without waiting for any.
 func (n *notifier) publish(ns []journal.Notification) {
 	last := &ns[len(ns)-1]
-	n.headTime.Store(last.Time.UnixNano())
 	if last.Position > n.head.Load() {
 		n.head.Store(last.Position)
 	}
