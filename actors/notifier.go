@@ -29,7 +29,7 @@ type notifier struct {
 	batch int
 	logr  *slog.Logger
 
-	head     atomic.Uint64
+	head atomic.Uint64
 
 	mu   sync.Mutex
 	subs []*worker
