@@ -39,6 +39,19 @@ type Config struct {
 	NoRetry bool
 }
 
+// DefaultTimeouts fills in the timeouts left at zero: dial 5 s, read and
+// write 3 s each. Every Redis store of factum uses these defaults.
+func DefaultTimeouts(dial, read, write *time.Duration) {
+	for _, d := range []struct {
+		t   *time.Duration
+		def time.Duration
+	}{{dial, 5 * time.Second}, {read, 3 * time.Second}, {write, 3 * time.Second}} {
+		if *d.t == 0 {
+			*d.t = d.def
+		}
+	}
+}
+
 // Check reports the first connection setting that cannot work, in words
 // that name it. It does not connect.
 func (c Config) Check() error {

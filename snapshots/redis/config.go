@@ -56,15 +56,7 @@ func (c *Config) Validate() error {
 	if c.KeyPrefix == "" {
 		c.KeyPrefix = "factum:"
 	}
-	if c.DialTimeout == 0 {
-		c.DialTimeout = 5 * time.Second
-	}
-	if c.ReadTimeout == 0 {
-		c.ReadTimeout = 3 * time.Second
-	}
-	if c.WriteTimeout == 0 {
-		c.WriteTimeout = 3 * time.Second
-	}
+	redisconn.DefaultTimeouts(&c.DialTimeout, &c.ReadTimeout, &c.WriteTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
