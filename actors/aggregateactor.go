@@ -59,7 +59,7 @@ func (a *aggregateActor) load() error {
 	a.agg = nil
 	ctx, cancel := a.r.sys.journalContext()
 	defer cancel()
-	l, err := a.r.sys.app.rebuild(ctx, a.id, 0, a.r.rt.newFn)
+	l, err := a.r.sys.app.Rebuild(ctx, a.id, 0, a.r.rt.newFn)
 	switch {
 	case errors.Is(err, ErrAggregateNotFound):
 		agg := a.r.rt.newFn()
@@ -70,8 +70,8 @@ func (a *aggregateActor) load() error {
 	case err != nil:
 		return fmt.Errorf("actors: %s %s: load: %w", a.r.rt.name, a.id, err)
 	}
-	a.agg = l.agg
-	a.seen.reset(l.snapHeaders, l.commands)
+	a.agg = l.Aggregate
+	a.seen.reset(l.SnapshotHeaders, l.Commands)
 	return nil
 }
 
@@ -137,7 +137,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		events[i].Meta.CorrelationID = c.correlationID
 	}
 	ctx, cancel := a.r.sys.journalContext()
-	pos, err := a.r.sys.app.events.Append(ctx, rt.name, a.id, before, events)
+	pos, err := a.r.sys.app.Events().Append(ctx, rt.name, a.id, before, events)
 	cancel()
 	if err != nil {
 		a.agg = nil // not saved, or not known to be: reload before the next message

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/snapshots"
 )
@@ -19,6 +20,33 @@ const DefaultPassivateAfter = 2 * time.Minute
 // DefaultDedupWindow is how many recent command ids an aggregate keeps,
 // unless DedupWindow says otherwise.
 const DefaultDedupWindow = 64
+
+// AggregateOption changes how an aggregate type is registered with a
+// System.
+type AggregateOption func(*aggregateOptions)
+
+type aggregateOptions struct {
+	app       []app.AggregateOption
+	passivate time.Duration
+	dedup     int
+}
+
+// SnapshotEvery snapshots an aggregate each time its version passes a
+// multiple of n (n <= 0: never, the default).
+func SnapshotEvery(n int) AggregateOption {
+	return func(o *aggregateOptions) { o.app = append(o.app, app.SnapshotEvery(n)) }
+}
+
+// SnapshotWhen snapshots an aggregate when p says so.
+func SnapshotWhen(p snapshots.Policy) AggregateOption {
+	return func(o *aggregateOptions) { o.app = append(o.app, app.SnapshotWhen(p)) }
+}
+
+// StateOptions passes type options (codec, schema version, upcasters) for
+// the aggregate's snapshot state to the registry.
+func StateOptions(opts ...domain.TypeOption) AggregateOption {
+	return func(o *aggregateOptions) { o.app = append(o.app, app.StateOptions(opts...)) }
+}
 
 // PassivateAfter sets how long an aggregate actor of this type stays idle
 // before it stops itself (default 2 minutes; d < 0: never).
@@ -50,7 +78,7 @@ type AggregateType[A domain.Aggregate] struct {
 // Options: SnapshotEvery, SnapshotWhen, StateOptions, PassivateAfter,
 // DedupWindow.
 func NewAggregateType[A domain.Aggregate](name string, newFn func() A, opts ...AggregateOption) *AggregateType[A] {
-	o := aggregateOptions{policy: snapshots.Never, passivate: DefaultPassivateAfter, dedup: DefaultDedupWindow}
+	o := aggregateOptions{passivate: DefaultPassivateAfter, dedup: DefaultDedupWindow}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -168,7 +196,7 @@ func (t *AggregateType[A]) runtime() (*typeRuntime, error) {
 	}
 	newFn := t.newFn
 	return &typeRuntime{name: t.name, newFn: func() domain.Aggregate { return newFn() },
-		policy: t.opts.policy, idle: t.opts.passivate, dedup: t.opts.dedup,
+		policy: app.Options(t.opts.app...).Policy, idle: t.opts.passivate, dedup: t.opts.dedup,
 		commands: t.commands, byType: t.byType}, nil
 }
 
@@ -203,16 +231,8 @@ func Register[A domain.Aggregate](sys *System, t *AggregateType[A]) error {
 	if err != nil {
 		return err
 	}
-	reg := sys.app.Registry()
-	if err := domain.RegisterAggregate(reg, t.name, t.newFn, t.opts.typeOps...); err != nil {
-		if !errors.Is(err, domain.ErrDuplicateType) {
-			return err
-		}
-		blank, lookErr := reg.NewAggregate(t.name)
-		if _, same := blank.(A); lookErr != nil || !same {
-			return err
-		}
+	if err := app.RegisterAggregate(sys.app, t.name, t.newFn, app.Options(t.opts.app...)); err != nil {
+		return err
 	}
-	sys.app.SetSnapshotPolicy(t.name, t.opts.policy)
 	return sys.addType(rt)
 }

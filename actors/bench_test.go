@@ -13,14 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/inmem"
 )
 
 // benchSystem is a system on the memory journal with n open counters.
 func benchSystem(tb testing.TB, n int, opts ...actors.AggregateOption) (*actors.System, []uuid.UUID) {
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	app, err := actors.NewApplication(actors.Config{Registry: reg})
+	app, err := inmem.NewApplication(app.Config{Registry: reg})
 	require.NoError(tb, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(tb, err)
@@ -111,7 +113,7 @@ func TestIdleAggregateHeap(t *testing.T) {
 	const n = 100_000
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	app, err := actors.NewApplication(actors.Config{Registry: reg})
+	app, err := inmem.NewApplication(app.Config{Registry: reg})
 	require.NoError(t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(t, err)

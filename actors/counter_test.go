@@ -2,7 +2,6 @@ package actors_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,82 +11,36 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/internal/countertest"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/snapshots"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
-// The counter: a tiny aggregate for the actor tests.
+// The counter of internal/countertest, under the names the tests use.
 
-const counterType = "test.Counter"
+const counterType = countertest.Type
 
-type Opened struct {
-	Start int `json:"start"`
-}
-
-type Added struct {
-	By int `json:"by"`
-}
-
-type Counter struct {
-	domain.Base
-	Value int `json:"value"`
-}
-
-func (c *Counter) Apply(event any) error {
-	switch e := event.(type) {
-	case Opened:
-		c.Value = e.Start
-	case Added:
-		c.Value += e.By
-	default:
-		return domain.UnknownEvent(c, event)
-	}
-	return nil
-}
-
-// Commands.
 type (
-	Open   struct{ Start int }
-	Add    struct{ By int }
-	Double struct{} // two events
-	Noop   struct{}
-	Reject struct{ Why string }
-	Boom   struct{} // raises an event, then panics
+	Counter = countertest.Counter
+	Opened  = countertest.Opened
+	Added   = countertest.Added
+	Open    = countertest.Open
+	Add     = countertest.Add
+	Double  = countertest.Double
+	Noop    = countertest.Noop
+	Reject  = countertest.Reject
+	Boom    = countertest.Boom
 )
 
-var errNegative = errors.New("a counter cannot go below zero")
-
 func counterAggregate(opts ...actors.AggregateOption) *actors.AggregateType[*Counter] {
-	t := actors.NewAggregateType(counterType, func() *Counter { return &Counter{} }, opts...)
-	actors.Create(t, "Open", func(c *Counter, o Open) error { return domain.Raise(c, Opened(o)) })
-	actors.Handle(t, "Add", func(c *Counter, a Add) error {
-		if c.Value+a.By < 0 {
-			return errNegative
-		}
-		return domain.Raise(c, Added(a))
-	})
-	actors.Handle(t, "Double", func(c *Counter, _ Double) error {
-		return errors.Join(domain.Raise(c, Added{By: 1}), domain.Raise(c, Added{By: 1}))
-	})
-	actors.Handle(t, "Noop", func(c *Counter, _ Noop) error { return nil })
-	actors.Handle(t, "Reject", func(c *Counter, r Reject) error {
-		_ = domain.Raise(c, Added{By: 1000}) // changed the state, then failed
-		return errors.New(r.Why)
-	})
-	actors.Handle(t, "Boom", func(c *Counter, _ Boom) error {
-		_ = domain.Raise(c, Added{By: 1000})
-		panic("boom")
-	})
-	return t
+	return countertest.Aggregate(opts...)
 }
 
-func registerCounterEvents(reg *domain.Registry) {
-	domain.MustRegister[Opened](reg, "test.Opened")
-	domain.MustRegister[Added](reg, "test.Added")
-}
+func registerCounterEvents(reg *domain.Registry) { countertest.RegisterEvents(reg) }
 
 // faultyJournal wraps a memory journal and fails appends on demand.
 type faultyJournal struct {
@@ -169,7 +122,7 @@ func newEnv(t *testing.T, opts ...actors.AggregateOption) *env {
 func (e *env) start(opts ...actors.AggregateOption) {
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: e.journal, Snapshots: e.snaps})
+	app, err := app.New(app.Config{Registry: reg, Journal: e.journal, Snapshots: e.snaps})
 	require.NoError(e.t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(e.t, err)

@@ -2,6 +2,8 @@ package actors
 
 import (
 	"encoding/json"
+
+	"github.com/factum-dev/factum/app"
 )
 
 // HeaderRecentCommands is the snapshot header that holds an aggregate's
@@ -54,7 +56,7 @@ func (d *dedup) add(a accepted) {
 // replayed after the snapshot (whose causation ids are their commands').
 // Positions are not stored with events, so commands known only from
 // events have position 0.
-func (d *dedup) reset(headers map[string]string, commands []accepted) {
+func (d *dedup) reset(headers map[string]string, commands []app.Caused) {
 	d.recent = d.recent[:0]
 	if h := headers[HeaderRecentCommands]; h != "" {
 		var rs []accepted
@@ -65,7 +67,7 @@ func (d *dedup) reset(headers map[string]string, commands []accepted) {
 		}
 	}
 	for _, c := range commands {
-		d.add(c)
+		d.add(accepted{ID: c.ID, Version: c.Version})
 	}
 }
 

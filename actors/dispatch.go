@@ -224,7 +224,7 @@ func (s *System) snapshot(ctx context.Context, aggregateType string, id uuid.UUI
 			return domain.Snapshot{}, fmt.Errorf("actors: %s %s: state: %w", aggregateType, id, ctx.Err())
 		}
 	}
-	agg, err := s.app.load(ctx, id, version, rt.newFn)
+	agg, err := s.app.Load(ctx, id, version, rt.newFn)
 	if err != nil {
 		return domain.Snapshot{}, fmt.Errorf("actors: %s %s: state: %w", aggregateType, id, err)
 	}

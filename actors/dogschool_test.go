@@ -2,6 +2,7 @@ package actors_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 )
 
@@ -31,7 +33,7 @@ func dogType(opts ...actors.AggregateOption) *actors.AggregateType[*school.Dog] 
 
 // The DogSchool through the actors, beside its repository.
 func TestDogSchoolActors(t *testing.T) {
-	s, err := school.New(actors.Config{})
+	s, err := school.New(app.Config{})
 	require.NoError(t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: s.Application})
 	require.NoError(t, err)
@@ -66,10 +68,9 @@ func TestDogSchoolActors(t *testing.T) {
 	assert.JSONEq(t, `{"name":"Fido","tricks":["roll over","fetch ball"]}`, string(st.Data))
 }
 
-// A command that fails with ErrAlreadyExists or ErrAggregateNotFound, and
-// the wire error code of each.
+// A command that fails with ErrAlreadyExists or ErrAggregateNotFound.
 func ExampleSystem_Dispatch() {
-	s, _ := school.New(actors.Config{})
+	s, _ := school.New(app.Config{})
 	sys, _ := actors.NewSystem(actors.SystemConfig{App: s.Application})
 	defer sys.Close()
 	_ = actors.Register(sys, dogType())
@@ -81,14 +82,14 @@ func ExampleSystem_Dispatch() {
 	rep, err = actors.Send(ctx, sys, school.AggregateType, id, RegisterDog{Name: "Fido"}, actors.WithCommandID("register-fido"))
 	fmt.Println(rep.Version, rep.Duplicate, err)
 	_, err = actors.Send(ctx, sys, school.AggregateType, id, RegisterDog{Name: "Rex"})
-	fmt.Println(actors.ErrorCode(err))
+	fmt.Println(errors.Is(err, actors.ErrAlreadyExists))
 	_, err = actors.Send(ctx, sys, school.AggregateType, uuid.MustParse("7f1e2c4a-0000-4000-8000-000000000002"), AddTrick{Trick: "sit"})
-	fmt.Println(actors.ErrorCode(err))
+	fmt.Println(errors.Is(err, actors.ErrAggregateNotFound))
 	fmt.Println(err)
 	// Output:
 	// 1 <nil>
 	// 1 true <nil>
-	// already_exists
-	// not_found
+	// true
+	// true
 	// actors: dogschool.Dog 7f1e2c4a-0000-4000-8000-000000000002: command AddTrick: aggregate not found
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/inmem"
 	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal/journaltest"
 	jredis "github.com/factum-dev/factum/journal/redis"
@@ -52,7 +54,7 @@ func openRedisJournal(b *testing.B, srv *redistest.Server) *jredis.Journal {
 func benchActorsOn(b *testing.B, j *jredis.Journal, cfg journaltest.BenchConfig) {
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	app, err := inmem.NewApplication(app.Config{Registry: reg, Journal: j})
 	require.NoError(b, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(b, err)

@@ -43,7 +43,7 @@ func (w *snapshotWriter) run() {
 	defer w.wg.Done()
 	for s := range w.queue {
 		ctx, cancel := w.sys.journalContext()
-		err := w.sys.app.storeSnapshot(ctx, s)
+		err := w.sys.app.StoreSnapshot(ctx, s)
 		cancel()
 		if err != nil {
 			w.sys.log.Warn("snapshot failed", "type", s.Type, "id", s.AggregateID, "version", s.Version, "err", err)

@@ -12,13 +12,16 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/eventlog"
 )
 
 // SystemConfig configures a System.
 type SystemConfig struct {
 	// App is the application the actors save to and load from. Required.
 	// System.Close closes it.
-	App *Application
+	App *app.Application
 	// Logger receives the system's logs, and protoactor's at
 	// ActorLogLevel and above. Nil: the application's logger.
 	Logger *slog.Logger
@@ -82,7 +85,7 @@ func (c *SystemConfig) Validate() error {
 // time; many aggregates run in parallel.
 type System struct {
 	cfg       SystemConfig
-	app       *Application
+	app       *app.Application
 	log       *slog.Logger
 	as        *actor.ActorSystem
 	root      *actor.RootContext
@@ -130,10 +133,13 @@ func NewSystem(cfg SystemConfig) (*System, error) {
 }
 
 // App returns the application the system saves to.
-func (s *System) App() *Application { return s.app }
+func (s *System) App() *app.Application { return s.app }
+
+// Logger returns the system's logger.
+func (s *System) Logger() *slog.Logger { return s.log }
 
 // NotificationLog returns the application's log of all events.
-func (s *System) NotificationLog() *NotificationLog { return s.app.NotificationLog() }
+func (s *System) NotificationLog() *eventlog.NotificationLog { return s.app.NotificationLog() }
 
 // now is the system's monotonic clock, in nanoseconds since it started.
 func (s *System) now() int64 { return int64(time.Since(s.start)) }

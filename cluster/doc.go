@@ -11,7 +11,7 @@
 //     from proto/factum/v1/wire.proto (CommandEnvelope, CommandReply),
 //     because protoactor's remote crashes the receiving process on a message
 //     type it does not know. actors.Command and actors.Reply map onto them
-//     one to one, and actors.ErrorCode gives the reply's error code.
+//     one to one, and wire.ErrorCode gives the reply's error code.
 //   - Safety: protoactor's cluster does not guarantee a single activation
 //     of an identity (on a topology change two can overlap). The journal's
 //     expected-version append is what keeps histories from forking; an

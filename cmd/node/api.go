@@ -14,8 +14,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
+	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/wire"
 )
 
 // api is factum's HTTP/JSON API over one actor system.
@@ -68,7 +71,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // fail answers with the status and code that err calls for.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := actors.ErrorCode(err)
+	code := wire.ErrorCode(err)
 	status := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, encryption.ErrShredded):
@@ -272,7 +275,7 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 	}
 	ns, err := nlog.SelectPartition(ctx, partition, uint64(start), limit)
 	if err != nil {
-		if errors.Is(err, actors.ErrLimit) {
+		if errors.Is(err, eventlog.ErrLimit) {
 			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 			return
 		}
@@ -316,7 +319,7 @@ func (a *api) projections(w http.ResponseWriter, r *http.Request) {
 
 // projectionStatus is a runner's Status with the time lag in ms as well.
 type projectionStatus struct {
-	actors.Status
+	projections.Status
 	TimeLagMS float64 `json:"time_lag_ms"`
 }
 

@@ -11,10 +11,11 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/actors"
-	"github.com/factum-dev/factum/actors/redisprojection"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/examples/dogschool/school"
+	"github.com/factum-dev/factum/inmem"
 	"github.com/factum-dev/factum/internal/redisconn"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/encryption"
@@ -22,6 +23,8 @@ import (
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/journal/pipeline"
 	jredis "github.com/factum-dev/factum/journal/redis"
+	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/projections/redisprojection"
 	"github.com/factum-dev/factum/snapshots"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
@@ -34,7 +37,7 @@ type stores struct {
 	keys   encryption.KeyStore
 	closer func() error // closes what keys needs
 	// checkpoints keeps the projections' checkpoints (nil: in memory).
-	checkpoints actors.CheckpointStore
+	checkpoints projections.CheckpointStore
 }
 
 // open opens the stores the flags name.
@@ -81,14 +84,14 @@ func redisClient(url string, cluster bool) (goredis.UniversalClient, error) {
 // host is an application and its actor system, with the stores and the
 // storage pipeline (compression, encryption, hash chain) under them.
 type host struct {
-	app  *actors.Application
+	app  *app.Application
 	sys  *actors.System
 	st   *stores
 	pipe *pipeline.Pipeline
 	j    journal.Journal // the journal as the application sees it (pipe.Journal)
 	// runner runs the projections and process managers (nil until
 	// startProjections).
-	runner *actors.Runner
+	runner *projections.Runner
 	close  sync.Once
 	err    error
 }
@@ -114,7 +117,7 @@ func newHostOn(st *stores, storage pipeline.Config, log *slog.Logger, opts []act
 		return nil, errors.Join(err, h.Close())
 	}
 	h.j = h.pipe.Journal
-	h.app, err = actors.NewApplication(actors.Config{Registry: domain.NewRegistry(), Journal: h.j, Snapshots: st.snap,
+	h.app, err = inmem.NewApplication(app.Config{Registry: domain.NewRegistry(), Journal: h.j, Snapshots: st.snap,
 		Transforms: h.pipe.Transforms, SnapshotTransforms: h.pipe.SnapshotTransforms, Logger: log})
 	if err == nil {
 		h.sys, err = actors.NewSystem(actors.SystemConfig{App: h.app, Logger: log})
@@ -167,14 +170,14 @@ func registerExamples(reg *domain.Registry, sys *actors.System, opts []actors.Ag
 
 // exampleProjections are the projections and process managers the node
 // runs over the examples: the bank's transfer process manager.
-func exampleProjections(sys *actors.System) []actors.Runnable {
-	return []actors.Runnable{bank.TransferProcess(sys)}
+func exampleProjections(sys *actors.System) []projections.Runnable {
+	return []projections.Runnable{bank.TransferProcess(sys)}
 }
 
 // startProjections starts a runner of ps on the host's log, with the
 // stores' checkpoint store; Close stops it before the actors.
-func (h *host) startProjections(ctx context.Context, log *slog.Logger, ps ...actors.Runnable) error {
-	r, err := actors.NewRunner(actors.RunnerConfig{System: h.sys, Checkpoints: h.st.checkpoints, Logger: log})
+func (h *host) startProjections(ctx context.Context, log *slog.Logger, ps ...projections.Runnable) error {
+	r, err := projections.NewRunner(projections.RunnerConfig{System: h.sys, Checkpoints: h.st.checkpoints, Logger: log})
 	if err != nil {
 		return err
 	}

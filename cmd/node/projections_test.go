@@ -13,13 +13,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/factum-dev/factum/actors"
-	"github.com/factum-dev/factum/actors/httplog"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
+	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/journal/encryption"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/journal/pipeline"
+	"github.com/factum-dev/factum/projections"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
@@ -114,12 +115,12 @@ func TestRemoteLog(t *testing.T) {
 	require.Equal(t, 2, remote.Partitions())
 
 	var sum atomic.Int64
-	p := actors.NewProjection("remote-deposits", actors.BatchSize(7))
-	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+	p := projections.NewProjection("remote-deposits", projections.BatchSize(7))
+	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
 		sum.Add(e.Amount)
 		return nil
 	})
-	r, err := actors.NewRunner(actors.RunnerConfig{Logs: map[string]actors.Log{"": remote}, Registry: reg})
+	r, err := projections.NewRunner(projections.RunnerConfig{Logs: map[string]eventlog.Log{"": remote}, Registry: reg})
 	require.NoError(t, err)
 	require.NoError(t, r.Add(p))
 	require.NoError(t, r.Start(ctx))

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"io"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/factum-dev/factum/journal/pipeline"
 )
 
 func runNode(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/projections"
 )
 
 // TransferProcessName is the transfer process manager's name: the key of
@@ -31,9 +32,9 @@ const TransferProcessName = "bank.transfers"
 // step was completed is skipped, and the command ids (derived from the
 // notification) need de-duplicating by the accounts only for a step that
 // was cut short between its commands.
-func TransferProcess(sys *actors.System, opts ...actors.ProjectionOption) *actors.ProcessManager {
-	pm := actors.NewProcessManager(TransferProcessName, sys, opts...)
-	actors.React(pm, func(ctx context.Context, e TransferStarted, n actors.Notification, out *actors.Commands) error {
+func TransferProcess(sys *actors.System, opts ...projections.ProjectionOption) *projections.ProcessManager {
+	pm := projections.NewProcessManager(TransferProcessName, sys, opts...)
+	projections.React(pm, func(ctx context.Context, e TransferStarted, n projections.Notification, out *projections.Commands) error {
 		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
 		if err != nil || t.Status != StatusStarted {
 			return err
@@ -53,7 +54,7 @@ func TransferProcess(sys *actors.System, opts ...actors.ProjectionOption) *actor
 		_, err = out.Send(ctx, next)
 		return err
 	})
-	actors.React(pm, func(ctx context.Context, e TransferDebited, n actors.Notification, out *actors.Commands) error {
+	projections.React(pm, func(ctx context.Context, e TransferDebited, n projections.Notification, out *projections.Commands) error {
 		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
 		if err != nil || t.Status != StatusDebited {
 			return err
@@ -74,7 +75,7 @@ func TransferProcess(sys *actors.System, opts ...actors.ProjectionOption) *actor
 			return err
 		}
 	})
-	actors.React(pm, func(ctx context.Context, e TransferRefunding, n actors.Notification, out *actors.Commands) error {
+	projections.React(pm, func(ctx context.Context, e TransferRefunding, n projections.Notification, out *projections.Commands) error {
 		t, err := actors.Get[*Transfer](ctx, sys, TransferAggregateType, n.AggregateID)
 		if err != nil || t.Status != StatusRefunding {
 			return err

@@ -12,9 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
+	"github.com/factum-dev/factum/inmem"
 	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/projections"
 )
 
 func newBank(t *testing.T, partitions int) *actors.System {
@@ -22,7 +25,7 @@ func newBank(t *testing.T, partitions int) *actors.System {
 	require.NoError(t, err)
 	reg := domain.NewRegistry()
 	require.NoError(t, bank.RegisterTypes(reg))
-	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	app, err := inmem.NewApplication(app.Config{Registry: reg, Journal: j})
 	require.NoError(t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(t, err)
@@ -75,9 +78,9 @@ func TestTransfersExactlyOnce(t *testing.T) {
 		plans[i] = p
 	}
 
-	cps := actors.NewMemoryCheckpoints()
-	run := func(opts ...actors.ProjectionOption) *actors.Runner {
-		r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: cps})
+	cps := projections.NewMemoryCheckpoints()
+	run := func(opts ...projections.ProjectionOption) *projections.Runner {
+		r, err := projections.NewRunner(projections.RunnerConfig{System: sys, Checkpoints: cps})
 		require.NoError(t, err)
 		require.NoError(t, r.Add(bank.TransferProcess(sys, opts...)))
 		require.NoError(t, r.Start(ctx))
@@ -85,7 +88,7 @@ func TestTransfersExactlyOnce(t *testing.T) {
 	}
 	// Save the checkpoint only now and then, so the crash leaves a stretch
 	// of notifications to be handled again.
-	r := run(actors.CheckpointEvery(50 * time.Millisecond))
+	r := run(projections.CheckpointEvery(50 * time.Millisecond))
 
 	var started atomic.Int64
 	var wg sync.WaitGroup
@@ -229,9 +232,9 @@ func TestRefundDecidedBeforeMoneyMoves(t *testing.T) {
 	send(t, sys, bank.TransferAggregateType, id, bank.MarkRefunding{Reason: "no such account"})
 	send(t, sys, bank.AggregateType, to, bank.Open{Owner: "b"}) // the target appears
 
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: actors.NewMemoryCheckpoints()})
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys, Checkpoints: projections.NewMemoryCheckpoints()})
 	require.NoError(t, err)
-	require.NoError(t, r.Add(bank.TransferProcess(sys, actors.Start(actors.FromBeginning))))
+	require.NoError(t, r.Add(bank.TransferProcess(sys, projections.Start(projections.FromBeginning))))
 	require.NoError(t, r.Start(ctx))
 	defer func() { require.NoError(t, r.Stop(ctx)) }()
 	require.Eventually(t, func() bool {

@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
 )
@@ -24,7 +24,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	app, err := school.New(actors.Config{})
+	app, err := school.New(app.Config{})
 	if err != nil {
 		return err
 	}

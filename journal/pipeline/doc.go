@@ -5,7 +5,7 @@
 //
 //	cfg, err := pipeline.FromEnv(os.Getenv)
 //	p, err := cfg.Build(pipeline.Deps{Journal: j, KeyStore: ks})
-//	app, err := actors.NewApplication(actors.Config{Registry: reg,
+//	app, err := inmem.NewApplication(app.Config{Registry: reg,
 //		Journal: p.Journal, Transforms: p.Transforms,
 //		SnapshotTransforms: p.SnapshotTransforms})
 //

@@ -166,7 +166,7 @@ type Deps struct {
 }
 
 // Pipeline is what Build assembles: put Journal, Transforms and
-// SnapshotTransforms in actors.Config (Journal, Transforms,
+// SnapshotTransforms in app.Config (Journal, Transforms,
 // SnapshotTransforms).
 type Pipeline struct {
 	// Journal is Deps.Journal, wrapped by a hash chain when HashChain is on.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
@@ -106,8 +106,8 @@ func allOn() pipeline.Config {
 
 func newSchool(t *testing.T, p *pipeline.Pipeline, snaps snapshots.Store) *school.School {
 	t.Helper()
-	s, err := school.New(actors.Config{Journal: p.Journal, Snapshots: snaps, Transforms: p.Transforms,
-		SnapshotTransforms: p.SnapshotTransforms}, actors.SnapshotEvery(2))
+	s, err := school.New(app.Config{Journal: p.Journal, Snapshots: snaps, Transforms: p.Transforms,
+		SnapshotTransforms: p.SnapshotTransforms}, app.SnapshotEvery(2))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
+	"github.com/factum-dev/factum/inmem"
+	"github.com/factum-dev/factum/projections"
 )
 
 func main() {
@@ -32,7 +35,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := bank.RegisterTypes(reg); err != nil {
 		return err
 	}
-	app, err := actors.NewApplication(actors.Config{Registry: reg}) // in memory
+	app, err := inmem.NewApplication(app.Config{Registry: reg}) // in memory
 	if err != nil {
 		return err
 	}
@@ -48,21 +51,21 @@ func run(ctx context.Context, w io.Writer) error {
 	// The read model: balance per account owner, kept by a projection
 	// whose writes and checkpoint commit together.
 	owners := map[uuid.UUID]string{}
-	balances := actors.NewMemoryReadModel[string, int64]()
-	p := actors.NewProjection("balances", actors.Checkpoints(balances))
-	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+	balances := projections.NewMemoryReadModel[string, int64]()
+	p := projections.NewProjection("balances", projections.Checkpoints(balances))
+	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
 		tx := balances.Tx(ctx)
 		b, _ := tx.Get(owners[n.AggregateID])
 		tx.Put(owners[n.AggregateID], b+e.Amount)
 		return nil
 	})
-	actors.On(p, func(ctx context.Context, e bank.Withdrawn, n actors.Notification) error {
+	projections.On(p, func(ctx context.Context, e bank.Withdrawn, n projections.Notification) error {
 		tx := balances.Tx(ctx)
 		b, _ := tx.Get(owners[n.AggregateID])
 		tx.Put(owners[n.AggregateID], b-e.Amount)
 		return nil
 	})
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: actors.NewMemoryCheckpoints()})
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys, Checkpoints: projections.NewMemoryCheckpoints()})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 )
 
@@ -16,7 +16,7 @@ import (
 // goroutines, each goroutine with dogs of its own; one op is one event.
 func BenchmarkSave(b *testing.B) {
 	ctx := context.Background()
-	app, err := school.New(actors.Config{})
+	app, err := school.New(app.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func BenchmarkSave(b *testing.B) {
 // one whole get (read, decode, replay).
 func BenchmarkGet1000(b *testing.B) {
 	ctx := context.Background()
-	app, err := school.New(actors.Config{})
+	app, err := school.New(app.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

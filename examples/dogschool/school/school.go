@@ -5,8 +5,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/inmem"
 )
 
 // AggregateType is the Dog's registered type name.
@@ -14,28 +15,29 @@ const AggregateType = "dogschool.Dog"
 
 // School is the DogSchool application.
 type School struct {
-	*actors.Application
-	Dogs *actors.Repository[*Dog]
+	*app.Application
+	Dogs *app.Repository[*Dog]
 }
 
 // New returns a School on the stores in cfg (in memory when they are nil).
 // cfg.Registry may be nil: the school then makes its own.
-func New(cfg actors.Config, opts ...actors.AggregateOption) (*School, error) {
+func New(cfg app.Config, opts ...app.AggregateOption) (*School, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = domain.NewRegistry()
 	}
 	if err := RegisterTypes(cfg.Registry); err != nil {
 		return nil, err
 	}
-	app, err := actors.NewApplication(cfg)
+	a, err := inmem.NewApplication(cfg)
 	if err != nil {
 		return nil, err
 	}
-	dogs, err := actors.NewRepository(app, AggregateType, func() *Dog { return &Dog{} }, opts...)
+	dogs, err := app.NewRepository(a, AggregateType, func() *Dog { return &Dog{} }, opts...)
 	if err != nil {
+		_ = a.Close()
 		return nil, err
 	}
-	return &School{Application: app, Dogs: dogs}, nil
+	return &School{Application: a, Dogs: dogs}, nil
 }
 
 // RegisterDog registers a new dog and returns its id.

@@ -10,13 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
 )
 
-func newSchool(t *testing.T, opts ...actors.AggregateOption) *school.School {
-	s, err := school.New(actors.Config{Clock: domain.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))}, opts...)
+func newSchool(t *testing.T, opts ...app.AggregateOption) *school.School {
+	s, err := school.New(app.Config{Clock: domain.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))}, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -49,7 +51,7 @@ func TestDogSchool(t *testing.T) {
 	assert.Equal(t, school.Registered{Name: "Fido"}, first.Data)
 
 	_, err = app.NotificationLog().Select(ctx, 1, 1001)
-	assert.ErrorIs(t, err, actors.ErrLimit)
+	assert.ErrorIs(t, err, eventlog.ErrLimit)
 }
 
 func TestStaleCopyConflicts(t *testing.T) {
@@ -76,9 +78,9 @@ func TestStaleCopyConflicts(t *testing.T) {
 
 func TestGetAtVersion(t *testing.T) {
 	ctx := context.Background()
-	for name, opts := range map[string][]actors.AggregateOption{
+	for name, opts := range map[string][]app.AggregateOption{
 		"no snapshots":    nil,
-		"snapshot each 2": {actors.SnapshotEvery(2)},
+		"snapshot each 2": {app.SnapshotEvery(2)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			app := newSchool(t, opts...)
@@ -108,7 +110,7 @@ func TestGetAtVersion(t *testing.T) {
 
 func TestSnapshotting(t *testing.T) {
 	ctx := context.Background()
-	app := newSchool(t, actors.SnapshotEvery(2))
+	app := newSchool(t, app.SnapshotEvery(2))
 	dogID, err := app.RegisterDog(ctx, "Fido")
 	require.NoError(t, err)
 	_, err = app.Snapshots().Latest(ctx, dogID, 0)

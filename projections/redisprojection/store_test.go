@@ -13,19 +13,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
-	"github.com/factum-dev/factum/actors/checkpointtest"
-	"github.com/factum-dev/factum/actors/redisprojection"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/bank"
+	"github.com/factum-dev/factum/inmem"
 	"github.com/factum-dev/factum/internal/redistest"
 	jredis "github.com/factum-dev/factum/journal/redis"
+	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/projections/checkpointtest"
+	"github.com/factum-dev/factum/projections/redisprojection"
 )
 
 func TestCheckpointsStandalone(t *testing.T) {
 	srv := redistest.StartServer(t, redistest.Options{})
 	client := srv.Client()
 	n := 0
-	checkpointtest.Run(t, func(t *testing.T) actors.CheckpointStore {
+	checkpointtest.Run(t, func(t *testing.T) projections.CheckpointStore {
 		n++
 		s, err := redisprojection.New(redisprojection.Config{Client: client, KeyPrefix: "t" + strconv.Itoa(n) + ":"})
 		require.NoError(t, err)
@@ -37,7 +40,7 @@ func TestCheckpointsCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	client := c.Client()
 	n := 0
-	checkpointtest.Run(t, func(t *testing.T) actors.CheckpointStore {
+	checkpointtest.Run(t, func(t *testing.T) projections.CheckpointStore {
 		n++
 		s, err := redisprojection.New(redisprojection.Config{Client: client, KeyPrefix: "t" + strconv.Itoa(n) + ":"})
 		require.NoError(t, err)
@@ -71,14 +74,14 @@ func TestConfig(t *testing.T) {
 }
 
 // balances is the account balances read model in Redis, exactly-once.
-func balances(name string, rm *redisprojection.Store, opts ...actors.ProjectionOption) *actors.Projection {
-	p := actors.NewProjection(name, append([]actors.ProjectionOption{actors.Checkpoints(rm)}, opts...)...)
-	key := func(n actors.Notification) string { return rm.Key(name, "balance") }
-	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+func balances(name string, rm *redisprojection.Store, opts ...projections.ProjectionOption) *projections.Projection {
+	p := projections.NewProjection(name, append([]projections.ProjectionOption{projections.Checkpoints(rm)}, opts...)...)
+	key := func(n projections.Notification) string { return rm.Key(name, "balance") }
+	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
 		rm.Tx(ctx).HIncrBy(ctx, key(n), n.AggregateID.String(), e.Amount)
 		return nil
 	})
-	actors.On(p, func(ctx context.Context, e bank.Withdrawn, n actors.Notification) error {
+	projections.On(p, func(ctx context.Context, e bank.Withdrawn, n projections.Notification) error {
 		rm.Tx(ctx).HIncrBy(ctx, key(n), n.AggregateID.String(), -e.Amount)
 		return nil
 	})
@@ -96,7 +99,7 @@ func TestBalancesOnRedis(t *testing.T) {
 	require.NoError(t, err)
 	reg := domain.NewRegistry()
 	require.NoError(t, bank.RegisterTypes(reg))
-	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	app, err := inmem.NewApplication(app.Config{Registry: reg, Journal: j})
 	require.NoError(t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(t, err)
@@ -132,14 +135,14 @@ func TestBalancesOnRedis(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	run := func(p *actors.Projection) *actors.Runner {
-		r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	run := func(p *projections.Projection) *projections.Runner {
+		r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
 		require.NoError(t, err)
 		require.NoError(t, r.Add(p))
 		require.NoError(t, r.Start(ctx))
 		return r
 	}
-	caughtUp := func(r *actors.Runner) {
+	caughtUp := func(r *projections.Runner) {
 		require.Eventually(t, func() bool {
 			for _, st := range r.Status() {
 				head, err := j.Head(ctx, st.Partition)
@@ -164,11 +167,11 @@ func TestBalancesOnRedis(t *testing.T) {
 		}
 	}
 
-	r := run(balances("balances", rm, actors.BatchSize(32)))
+	r := run(balances("balances", rm, projections.BatchSize(32)))
 	write(400)
 	require.NoError(t, r.Stop(ctx))
 	write(400)
-	r = run(balances("balances", rm, actors.BatchSize(32)))
+	r = run(balances("balances", rm, projections.BatchSize(32)))
 	caughtUp(r)
 	check("balances")
 	write(200)
@@ -176,7 +179,7 @@ func TestBalancesOnRedis(t *testing.T) {
 	check("balances")
 	require.NoError(t, r.Stop(ctx))
 
-	rebuilt := run(balances("rebuilt", rm, actors.Start(actors.FromBeginning)))
+	rebuilt := run(balances("rebuilt", rm, projections.Start(projections.FromBeginning)))
 	caughtUp(rebuilt)
 	require.NoError(t, rebuilt.Stop(ctx))
 	live, err := client.HGetAll(ctx, rm.Key("balances", "balance")).Result()

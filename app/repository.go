@@ -1,10 +1,9 @@
-package actors
+package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -20,44 +19,68 @@ type Repository[A domain.Aggregate] struct {
 }
 
 // AggregateOption changes how an aggregate type is registered.
-type AggregateOption func(*aggregateOptions)
+type AggregateOption func(*AggregateOptions)
 
-type aggregateOptions struct {
-	policy    snapshots.Policy
-	typeOps   []domain.TypeOption
-	passivate time.Duration // actor systems only
-	dedup     int           // actor systems only
+// AggregateOptions are what the options of an aggregate type set.
+type AggregateOptions struct {
+	// Policy says when to snapshot (default: never).
+	Policy snapshots.Policy
+	// TypeOptions are passed to the registry for the snapshot state.
+	TypeOptions []domain.TypeOption
+}
+
+// Options applies opts to the defaults.
+func Options(opts ...AggregateOption) AggregateOptions {
+	o := AggregateOptions{Policy: snapshots.Never}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // SnapshotEvery snapshots an aggregate each time its version passes a
 // multiple of n (n <= 0: never, the default).
 func SnapshotEvery(n int) AggregateOption {
-	return func(o *aggregateOptions) { o.policy = snapshots.Every(n) }
+	return func(o *AggregateOptions) { o.Policy = snapshots.Every(n) }
 }
 
 // SnapshotWhen snapshots an aggregate when p says so.
 func SnapshotWhen(p snapshots.Policy) AggregateOption {
-	return func(o *aggregateOptions) { o.policy = p }
+	return func(o *AggregateOptions) { o.Policy = p }
 }
 
 // StateOptions passes type options (codec, schema version, upcasters) for
 // the aggregate's snapshot state to the registry.
 func StateOptions(opts ...domain.TypeOption) AggregateOption {
-	return func(o *aggregateOptions) { o.typeOps = append(o.typeOps, opts...) }
+	return func(o *AggregateOptions) { o.TypeOptions = append(o.TypeOptions, opts...) }
+}
+
+// RegisterAggregate registers the aggregate type A under name in the
+// application's registry, with its snapshot policy. An aggregate type the
+// registry already has under name with the same Go type is accepted; a
+// different Go type under the same name is domain.ErrDuplicateType.
+func RegisterAggregate[A domain.Aggregate](app *Application, name string, newFn func() A, o AggregateOptions) error {
+	reg := app.Registry()
+	if err := domain.RegisterAggregate(reg, name, newFn, o.TypeOptions...); err != nil {
+		if !errors.Is(err, domain.ErrDuplicateType) {
+			return err
+		}
+		blank, lookErr := reg.NewAggregate(name)
+		if _, same := blank.(A); lookErr != nil || !same {
+			return err
+		}
+	}
+	app.SetSnapshotPolicy(name, o.Policy)
+	return nil
 }
 
 // NewRepository registers the aggregate type A under name in the
 // application's registry and returns its repository. newFn makes a blank
 // A (for example func() *Dog { return &Dog{} }).
 func NewRepository[A domain.Aggregate](app *Application, name string, newFn func() A, opts ...AggregateOption) (*Repository[A], error) {
-	o := aggregateOptions{policy: snapshots.Never}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := domain.RegisterAggregate(app.Registry(), name, newFn, o.typeOps...); err != nil {
+	if err := RegisterAggregate(app, name, newFn, Options(opts...)); err != nil {
 		return nil, err
 	}
-	app.SetSnapshotPolicy(name, o.policy)
 	return &Repository[A]{app: app, name: name, newFn: newFn}, nil
 }
 
@@ -88,13 +111,13 @@ func (r *Repository[A]) GetAt(ctx context.Context, id uuid.UUID, version uint64)
 	if r.app.closed.Load() {
 		return zero, ErrClosed
 	}
-	agg, err := r.app.load(ctx, id, version, func() domain.Aggregate { return r.newFn() })
+	agg, err := r.app.Load(ctx, id, version, func() domain.Aggregate { return r.newFn() })
 	if err != nil {
 		return zero, err
 	}
 	a, ok := agg.(A)
 	if !ok {
-		return zero, fmt.Errorf("actors: aggregate %s is a %T, not a %s: %w", id, agg, r.name, ErrWrongType)
+		return zero, fmt.Errorf("app: aggregate %s is a %T, not a %s: %w", id, agg, r.name, ErrWrongType)
 	}
 	return a, nil
 }
@@ -116,6 +139,3 @@ func (r *Repository[A]) TakeSnapshot(ctx context.Context, id uuid.UUID, version 
 	}
 	return r.app.saveSnapshot(ctx, a)
 }
-
-// IsNotFound reports whether err says an aggregate does not exist.
-func IsNotFound(err error) bool { return errors.Is(err, ErrAggregateNotFound) }

@@ -1,4 +1,4 @@
-package actors
+package eventlog
 
 import (
 	"context"
@@ -17,6 +17,12 @@ type NotificationLog struct {
 	max    int
 }
 
+// NewNotificationLog returns the notification log of events' journal,
+// whose selects take at most max notifications.
+func NewNotificationLog(events *journal.EventStore, max int) *NotificationLog {
+	return &NotificationLog{events: events, max: max}
+}
+
 // Partitions returns the number of partitions of the log.
 func (l *NotificationLog) Partitions() int { return l.events.Journal().Partitions() }
 
@@ -29,10 +35,10 @@ func (l *NotificationLog) Select(ctx context.Context, start uint64, limit int) (
 // SelectPartition is Select on one partition of a partitioned log.
 func (l *NotificationLog) SelectPartition(ctx context.Context, partition int, start uint64, limit int) ([]journal.Notification, error) {
 	if limit < 1 || limit > l.max {
-		return nil, fmt.Errorf("actors: notification log select: limit %d is not between 1 and the maximum %d: %w", limit, l.max, ErrLimit)
+		return nil, fmt.Errorf("eventlog: notification log select: limit %d is not between 1 and the maximum %d: %w", limit, l.max, ErrLimit)
 	}
 	if start < 1 {
-		return nil, fmt.Errorf("actors: notification log select: start %d: positions start at 1: %w", start, ErrLimit)
+		return nil, fmt.Errorf("eventlog: notification log select: start %d: positions start at 1: %w", start, ErrLimit)
 	}
 	return l.events.Journal().Select(ctx, partition, start, limit)
 }

@@ -1,4 +1,4 @@
-package actors
+package projections
 
 import (
 	"context"
@@ -132,11 +132,11 @@ func NewProjection(name string, opts ...ProjectionOption) *Projection {
 	p := &Projection{name: name, opts: o, handlers: map[reflect.Type]*handler{}}
 	switch {
 	case name == "":
-		p.errs = append(p.errs, fmt.Errorf("actors: a projection has no name: %w", ErrProjection))
+		p.errs = append(p.errs, fmt.Errorf("projections: a projection has no name: %w", ErrProjection))
 	case o.batch < 1:
-		p.errs = append(p.errs, fmt.Errorf("actors: projection %q: BatchSize %d, want at least 1: %w", name, o.batch, ErrProjection))
+		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: BatchSize %d, want at least 1: %w", name, o.batch, ErrProjection))
 	case o.minBackoff <= 0 || o.maxBackoff < o.minBackoff:
-		p.errs = append(p.errs, fmt.Errorf("actors: projection %q: Backoff(%v, %v), want 0 < first <= longest: %w",
+		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: Backoff(%v, %v), want 0 < first <= longest: %w",
 			name, o.minBackoff, o.maxBackoff, ErrProjection))
 	}
 	return p
@@ -156,17 +156,17 @@ func On[E any](p *Projection, h func(ctx context.Context, e E, n Notification) e
 	t := reflect.TypeFor[E]()
 	switch {
 	case h == nil:
-		p.errs = append(p.errs, fmt.Errorf("actors: projection %q: nil handler for %v: %w", p.name, t, ErrProjection))
+		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: nil handler for %v: %w", p.name, t, ErrProjection))
 		return
 	case p.handlers[t] != nil:
-		p.errs = append(p.errs, fmt.Errorf("actors: projection %q: two handlers for %v: %w", p.name, t, ErrProjection))
+		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: two handlers for %v: %w", p.name, t, ErrProjection))
 		return
 	}
 	var zero E
 	p.handlers[t] = &handler{typ: t, zero: zero, call: func(ctx context.Context, v any, n Notification) error {
 		e, ok := v.(E)
 		if !ok {
-			return fmt.Errorf("actors: projection %q: %s at position %d decoded to a %T, want a %v: %w",
+			return fmt.Errorf("projections: projection %q: %s at position %d decoded to a %T, want a %v: %w",
 				p.name, n.Type, n.Position, v, t, ErrProjection)
 		}
 		return h(ctx, e, n)
@@ -179,13 +179,13 @@ func (p *Projection) resolve(reg *domain.Registry) (map[string]*handler, error) 
 		return nil, p.errs[0]
 	}
 	if len(p.handlers) == 0 {
-		return nil, fmt.Errorf("actors: projection %q has no handlers: add them with On: %w", p.name, ErrProjection)
+		return nil, fmt.Errorf("projections: projection %q has no handlers: add them with On: %w", p.name, ErrProjection)
 	}
 	out := make(map[string]*handler, len(p.handlers))
 	for t, h := range p.handlers {
 		name, err := reg.NameOf(h.zero)
 		if err != nil {
-			return nil, fmt.Errorf("actors: projection %q: handler for %v: %w", p.name, t, err)
+			return nil, fmt.Errorf("projections: projection %q: handler for %v: %w", p.name, t, err)
 		}
 		out[name] = h
 	}

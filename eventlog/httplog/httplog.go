@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
 )
 
@@ -69,30 +68,7 @@ func New(ctx context.Context, cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// section is the body of GET /v1/log.
-type section struct {
-	Partition     int            `json:"partition"`
-	Partitions    int            `json:"partitions"`
-	Head          uint64         `json:"head"`
-	Next          uint64         `json:"next"`
-	Notifications []notification `json:"notifications"`
-}
-
-type notification struct {
-	Partition     int               `json:"partition"`
-	Position      uint64            `json:"position"`
-	AggregateID   uuid.UUID         `json:"aggregate_id"`
-	Version       uint64            `json:"version"`
-	Type          string            `json:"type"`
-	SchemaVersion uint32            `json:"schema_version"`
-	Time          time.Time         `json:"time"`
-	Data          json.RawMessage   `json:"data"`
-	CorrelationID string            `json:"correlation_id"`
-	CausationID   string            `json:"causation_id"`
-	Extra         map[string]string `json:"extra"`
-}
-
-func (l *Log) get(ctx context.Context, partition int, start uint64, limit int, wait time.Duration) (*section, error) {
+func (l *Log) get(ctx context.Context, partition int, start uint64, limit int, wait time.Duration) (*eventlog.Page, error) {
 	q := url.Values{}
 	q.Set("partition", strconv.Itoa(partition))
 	q.Set("start", strconv.FormatUint(max(start, 1), 10))
@@ -117,17 +93,17 @@ func (l *Log) get(ctx context.Context, partition int, start uint64, limit int, w
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("httplog: GET %s: %s: %s: %w", u, resp.Status, strings.TrimSpace(string(body)), ErrRemote)
 	}
-	var s section
+	var s eventlog.Page
 	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, fmt.Errorf("httplog: GET %s: %v: %w", u, err, ErrRemote)
 	}
 	return &s, nil
 }
 
-// Partitions implements actors.Log.
+// Partitions implements eventlog.Log.
 func (l *Log) Partitions() int { return l.partitions }
 
-// Select implements actors.Log.
+// Select implements eventlog.Log.
 func (l *Log) Select(ctx context.Context, partition int, start uint64, limit int) ([]journal.Notification, error) {
 	s, err := l.get(ctx, partition, start, min(limit, 1000), 0)
 	if err != nil {
@@ -135,16 +111,12 @@ func (l *Log) Select(ctx context.Context, partition int, start uint64, limit int
 	}
 	out := make([]journal.Notification, len(s.Notifications))
 	for i, n := range s.Notifications {
-		out[i] = journal.Notification{Partition: n.Partition, Position: n.Position, Record: journal.Record{
-			AggregateID: n.AggregateID, Version: n.Version, Type: n.Type, SchemaVersion: n.SchemaVersion,
-			Time: n.Time, Data: n.Data,
-			Meta: domain.Metadata{CorrelationID: n.CorrelationID, CausationID: n.CausationID, Extra: n.Extra},
-		}}
+		out[i] = n.Notification()
 	}
 	return out, nil
 }
 
-// Head implements actors.Log.
+// Head implements eventlog.Log.
 func (l *Log) Head(ctx context.Context, partition int) (uint64, error) {
 	s, err := l.get(ctx, partition, 1, 1, 0)
 	if err != nil {
@@ -153,7 +125,7 @@ func (l *Log) Head(ctx context.Context, partition int) (uint64, error) {
 	return s.Head, nil
 }
 
-// Wait implements actors.Log: one long poll of at most WaitTimeout.
+// Wait implements eventlog.Log: one long poll of at most WaitTimeout.
 func (l *Log) Wait(ctx context.Context, partition int, after uint64) (uint64, error) {
 	s, err := l.get(ctx, partition, after+1, 1, l.cfg.WaitTimeout)
 	if err != nil {
@@ -162,7 +134,7 @@ func (l *Log) Wait(ctx context.Context, partition int, after uint64) (uint64, er
 	return s.Head, nil
 }
 
-// Decode implements actors.Log with the local registry.
+// Decode implements eventlog.Log with the local registry.
 func (l *Log) Decode(ctx context.Context, r journal.Record) (domain.Envelope, error) {
 	v, err := l.cfg.Registry.Decode(domain.Encoded{Type: r.Type, SchemaVersion: r.SchemaVersion, Data: r.Data})
 	if err != nil {

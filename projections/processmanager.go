@@ -1,8 +1,10 @@
-package actors
+package projections
 
 import (
 	"context"
 	"fmt"
+
+	"github.com/factum-dev/factum/actors"
 )
 
 // ProcessManager is a projection whose handlers send commands to
@@ -24,12 +26,12 @@ import (
 // before it sends (see examples/bank).
 type ProcessManager struct {
 	p   *Projection
-	sys *System
+	sys *actors.System
 }
 
 // NewProcessManager returns a process manager named name that sends its
 // commands through sys. The options are a projection's.
-func NewProcessManager(name string, sys *System, opts ...ProjectionOption) *ProcessManager {
+func NewProcessManager(name string, sys *actors.System, opts ...ProjectionOption) *ProcessManager {
 	pm := &ProcessManager{p: NewProjection(name, opts...), sys: sys}
 	pm.p.pm = pm
 	return pm
@@ -39,7 +41,7 @@ func NewProcessManager(name string, sys *System, opts ...ProjectionOption) *Proc
 func (pm *ProcessManager) Name() string { return pm.p.name }
 
 // System returns the system the process manager sends commands through.
-func (pm *ProcessManager) System() *System { return pm.sys }
+func (pm *ProcessManager) System() *actors.System { return pm.sys }
 
 func (pm *ProcessManager) projection() *Projection { return pm.p }
 
@@ -72,7 +74,7 @@ func CommandID(processManager string, partition int, position uint64, k int) str
 // overwritten) and waits for its reply. A CorrelationID left empty is the
 // notification's. A reply with Duplicate set means the command had been
 // accepted before (a replay).
-func (c *Commands) Send(ctx context.Context, cmd Command) (Reply, error) {
+func (c *Commands) Send(ctx context.Context, cmd actors.Command) (actors.Reply, error) {
 	cmd.CommandID = CommandID(c.pm.p.name, c.n.Partition, c.n.Position, c.k)
 	c.k++
 	if cmd.CorrelationID == "" {
@@ -82,4 +84,4 @@ func (c *Commands) Send(ctx context.Context, cmd Command) (Reply, error) {
 }
 
 // System returns the system the commands go to, for queries (State, Get).
-func (c *Commands) System() *System { return c.pm.sys }
+func (c *Commands) System() *actors.System { return c.pm.sys }

@@ -1,4 +1,4 @@
-package actors
+package eventlog
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 )
 
 // Log is what a projection runner needs of a notification log to follow
-// it: the local journal (LocalLog) or another node's log over HTTP
-// (actors/httplog).
+// it: the local journal (Local) or another node's log over HTTP
+// (eventlog/httplog).
 type Log interface {
 	// Partitions returns the number of partitions of the log.
 	Partitions() int
@@ -25,8 +25,8 @@ type Log interface {
 	Decode(ctx context.Context, r journal.Record) (domain.Envelope, error)
 }
 
-// LocalLog is the application's own log as a Log.
-func LocalLog(app *Application) Log { return localLog{app.Events()} }
+// Local is the log of an event store's own journal as a Log.
+func Local(events *journal.EventStore) Log { return localLog{events} }
 
 type localLog struct{ s *journal.EventStore }
 

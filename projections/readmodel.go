@@ -1,4 +1,4 @@
-package actors
+package projections
 
 import (
 	"context"
@@ -117,7 +117,7 @@ func (t *MemoryTx[K, V]) Delete(key K) {
 // Commit implements Tx.
 func (t *MemoryTx[K, V]) Commit(ctx context.Context, position uint64) error {
 	if t.done {
-		return fmt.Errorf("actors: memory read model: projection %q partition %d: commit at %d after the batch ended: %w",
+		return fmt.Errorf("projections: memory read model: projection %q partition %d: commit at %d after the batch ended: %w",
 			t.key.projection, t.key.partition, position, ErrTxDone)
 	}
 	if err := ctx.Err(); err != nil {

@@ -1,15 +1,15 @@
 // Package redisprojection keeps projections' checkpoints, and their read
 // models, in Redis.
 //
-// Store is an actors.CheckpointStore and an actors.TxStore: a projection
-// given it with actors.Checkpoints writes its read model through Tx(ctx),
+// Store is an projections.CheckpointStore and an projections.TxStore: a projection
+// given it with projections.Checkpoints writes its read model through Tx(ctx),
 // a MULTI/EXEC pipeline that the runner executes with the batch's
 // checkpoint in it, so the read-model writes and the checkpoint are one
 // atomic step and the projection is exactly-once in effect.
 //
 //	rm, _ := redisprojection.New(redisprojection.Config{Client: client})
-//	p := actors.NewProjection("balances", actors.Checkpoints(rm))
-//	actors.On(p, func(ctx context.Context, e bank.Deposited, n actors.Notification) error {
+//	p := projections.NewProjection("balances", projections.Checkpoints(rm))
+//	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
 //		rm.Tx(ctx).HIncrBy(ctx, rm.Key("balances", "account", n.AggregateID.String()), "balance", e.Amount)
 //		return nil
 //	})

@@ -1,4 +1,4 @@
-package actors
+package projections
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
 )
 
 // notifier is the notification actor of one log partition: one goroutine
-// owns it. It tails the partition (Log.Wait: a wake-up signal on the
+// owns it. It tails the partition (eventlog.Log.Wait: a wake-up signal on the
 // memory journal, XREAD BLOCK on Redis), reads each new section of the log
 // once and pushes it, in position order, to the mailboxes of the partition
 // workers subscribed to it.
@@ -24,7 +25,7 @@ import (
 // So one slow projection never holds up the others or the notifier, and no
 // buffer grows without bound.
 type notifier struct {
-	log   Log
+	log   eventlog.Log
 	part  int
 	batch int
 	logr  *slog.Logger
@@ -35,7 +36,7 @@ type notifier struct {
 	subs []*worker
 }
 
-func newNotifier(log Log, part, batch int, logr *slog.Logger) *notifier {
+func newNotifier(log eventlog.Log, part, batch int, logr *slog.Logger) *notifier {
 	return &notifier{log: log, part: part, batch: batch, logr: logr}
 }
 

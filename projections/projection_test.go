@@ -1,4 +1,4 @@
-package actors_test
+package projections_test
 
 import (
 	"context"
@@ -13,18 +13,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
-	"github.com/factum-dev/factum/actors/checkpointtest"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
+	"github.com/factum-dev/factum/inmem"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/projections/checkpointtest"
 )
 
 func TestMemoryCheckpoints(t *testing.T) {
-	checkpointtest.Run(t, func(*testing.T) actors.CheckpointStore { return actors.NewMemoryCheckpoints() })
+	checkpointtest.Run(t, func(*testing.T) projections.CheckpointStore { return projections.NewMemoryCheckpoints() })
 }
 
 func TestMemoryReadModelCheckpoints(t *testing.T) {
-	checkpointtest.Run(t, func(*testing.T) actors.CheckpointStore { return actors.NewMemoryReadModel[string, int]() })
+	checkpointtest.Run(t, func(*testing.T) projections.CheckpointStore { return projections.NewMemoryReadModel[string, int]() })
 }
 
 // newPartitionedSystem is a system with the counter on a memory journal
@@ -34,7 +38,7 @@ func newPartitionedSystem(t *testing.T, partitions int) *actors.System {
 	require.NoError(t, err)
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	app, err := actors.NewApplication(actors.Config{Registry: reg, Journal: j})
+	app, err := inmem.NewApplication(app.Config{Registry: reg, Journal: j})
 	require.NoError(t, err)
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	require.NoError(t, err)
@@ -83,8 +87,8 @@ func seed(t *testing.T) *rand.Rand {
 	return rand.New(rand.NewPCG(s, s))
 }
 
-func startRunner(t *testing.T, cfg actors.RunnerConfig, ps ...actors.Runnable) *actors.Runner {
-	r, err := actors.NewRunner(cfg)
+func startRunner(t *testing.T, cfg projections.RunnerConfig, ps ...projections.Runnable) *projections.Runner {
+	r, err := projections.NewRunner(cfg)
 	require.NoError(t, err)
 	require.NoError(t, r.Add(ps...))
 	require.NoError(t, r.Start(ctx(t)))
@@ -94,7 +98,7 @@ func startRunner(t *testing.T, cfg actors.RunnerConfig, ps ...actors.Runnable) *
 
 // caughtUp waits until every projection of r is level with every
 // partition's head.
-func caughtUp(t *testing.T, sys *actors.System, r *actors.Runner) {
+func caughtUp(t *testing.T, sys *actors.System, r *projections.Runner) {
 	t.Helper()
 	j := sys.App().Events().Journal()
 	require.Eventually(t, func() bool {
@@ -118,8 +122,8 @@ func TestProjectionOrderFilterAndSum(t *testing.T) {
 	var mu sync.Mutex
 	last := map[int]uint64{}
 	sum, opened := 0, 0
-	p := actors.NewProjection("sum", actors.BatchSize(64))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	p := projections.NewProjection("sum", projections.BatchSize(64))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if n.Position <= last[n.Partition] {
@@ -131,14 +135,14 @@ func TestProjectionOrderFilterAndSum(t *testing.T) {
 		return nil
 	})
 	// A filtered subscription: only Opened.
-	q := actors.NewProjection("opened")
-	actors.On(q, func(ctx context.Context, e Opened, n actors.Notification) error {
+	q := projections.NewProjection("opened")
+	projections.On(q, func(ctx context.Context, e Opened, n projections.Notification) error {
 		mu.Lock()
 		opened++
 		mu.Unlock()
 		return nil
 	})
-	r := startRunner(t, actors.RunnerConfig{System: sys}, p, q)
+	r := startRunner(t, projections.RunnerConfig{System: sys}, p, q)
 	_, after := writeCounters(t, sys, rng, 20, 500)
 	caughtUp(t, sys, r)
 	mu.Lock()
@@ -154,13 +158,13 @@ func TestProjectionOrderFilterAndSum(t *testing.T) {
 
 // sumModel is a projection into a MemoryReadModel of each counter's value;
 // it is not idempotent (it adds), so a duplicate would show.
-func sumModel(name string, rm *actors.MemoryReadModel[uuid.UUID, int], opts ...actors.ProjectionOption) *actors.Projection {
-	p := actors.NewProjection(name, append([]actors.ProjectionOption{actors.Checkpoints(rm)}, opts...)...)
-	actors.On(p, func(ctx context.Context, e Opened, n actors.Notification) error {
+func sumModel(name string, rm *projections.MemoryReadModel[uuid.UUID, int], opts ...projections.ProjectionOption) *projections.Projection {
+	p := projections.NewProjection(name, append([]projections.ProjectionOption{projections.Checkpoints(rm)}, opts...)...)
+	projections.On(p, func(ctx context.Context, e Opened, n projections.Notification) error {
 		rm.Tx(ctx).Put(n.AggregateID, e.Start)
 		return nil
 	})
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		tx := rm.Tx(ctx)
 		v, _ := tx.Get(n.AggregateID)
 		tx.Put(n.AggregateID, v+e.By)
@@ -172,10 +176,10 @@ func sumModel(name string, rm *actors.MemoryReadModel[uuid.UUID, int], opts ...a
 func TestProjectionRestartAndRebuild(t *testing.T) {
 	rng := seed(t)
 	sys := newPartitionedSystem(t, 3)
-	rm := actors.NewMemoryReadModel[uuid.UUID, int]()
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	rm := projections.NewMemoryReadModel[uuid.UUID, int]()
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
 	require.NoError(t, err)
-	require.NoError(t, r.Add(sumModel("values", rm, actors.BatchSize(16))))
+	require.NoError(t, r.Add(sumModel("values", rm, projections.BatchSize(16))))
 	require.NoError(t, r.Start(ctx(t)))
 	ids, _ := writeCounters(t, sys, rng, 10, 300)
 	// Stop part way (maybe), write more, start again from the checkpoint.
@@ -185,7 +189,7 @@ func TestProjectionRestartAndRebuild(t *testing.T) {
 		_, err := actors.Send(ctx(t), sys, counterType, ids[i%len(ids)], Add{By: 1})
 		require.NoError(t, err)
 	}
-	r2 := startRunner(t, actors.RunnerConfig{System: sys}, sumModel("values", rm, actors.BatchSize(16)))
+	r2 := startRunner(t, projections.RunnerConfig{System: sys}, sumModel("values", rm, projections.BatchSize(16)))
 	caughtUp(t, sys, r2)
 	for _, id := range ids {
 		v, _ := rm.Get(id)
@@ -193,8 +197,8 @@ func TestProjectionRestartAndRebuild(t *testing.T) {
 	}
 
 	// A rebuild from position 0 into a new read model gives the same.
-	rebuilt := actors.NewMemoryReadModel[uuid.UUID, int]()
-	r3 := startRunner(t, actors.RunnerConfig{System: sys}, sumModel("values", rebuilt, actors.Start(actors.FromBeginning)))
+	rebuilt := projections.NewMemoryReadModel[uuid.UUID, int]()
+	r3 := startRunner(t, projections.RunnerConfig{System: sys}, sumModel("values", rebuilt, projections.Start(projections.FromBeginning)))
 	caughtUp(t, sys, r3)
 	require.Equal(t, rm.Snapshot(), rebuilt.Snapshot())
 }
@@ -219,9 +223,9 @@ func TestProjectionRetriesAndHoldsCheckpoint(t *testing.T) {
 	fails.Store(3)
 	var seen []uint64
 	var mu sync.Mutex
-	cps := actors.NewMemoryCheckpoints()
-	p := actors.NewProjection("flaky", actors.Backoff(time.Millisecond, 4*time.Millisecond))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	cps := projections.NewMemoryCheckpoints()
+	p := projections.NewProjection("flaky", projections.Backoff(time.Millisecond, 4*time.Millisecond))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		if n.Position == 4 && fails.Add(-1) >= 0 {
 			return boom
 		}
@@ -230,7 +234,7 @@ func TestProjectionRetriesAndHoldsCheckpoint(t *testing.T) {
 		mu.Unlock()
 		return nil
 	})
-	r := startRunner(t, actors.RunnerConfig{System: sys, Checkpoints: cps}, p)
+	r := startRunner(t, projections.RunnerConfig{System: sys, Checkpoints: cps}, p)
 	caughtUp(t, sys, r)
 	mu.Lock()
 	require.Equal(t, []uint64{2, 3, 4, 5, 6}, seen, "each handled once, in order, the failed one after its retries")
@@ -253,9 +257,9 @@ func TestProjectionFailureStopsCheckpoint(t *testing.T) {
 		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
 		require.NoError(t, err)
 	}
-	rm := actors.NewMemoryReadModel[uuid.UUID, int]()
-	p := actors.NewProjection("stuck", actors.Checkpoints(rm), actors.Backoff(time.Millisecond, 2*time.Millisecond))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	rm := projections.NewMemoryReadModel[uuid.UUID, int]()
+	p := projections.NewProjection("stuck", projections.Checkpoints(rm), projections.Backoff(time.Millisecond, 2*time.Millisecond))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		if n.Position == 4 {
 			return errors.New("always fails")
 		}
@@ -264,7 +268,7 @@ func TestProjectionFailureStopsCheckpoint(t *testing.T) {
 		tx.Put(n.AggregateID, v+e.By)
 		return nil
 	})
-	r := startRunner(t, actors.RunnerConfig{System: sys}, p)
+	r := startRunner(t, projections.RunnerConfig{System: sys}, p)
 	require.Eventually(t, func() bool { return r.Status()[0].Failures >= 3 }, 10*time.Second, time.Millisecond)
 	st := r.Status()[0]
 	require.True(t, st.Retrying)
@@ -282,11 +286,11 @@ func TestProjectionAbortAndFromLatest(t *testing.T) {
 	id := uuid.New()
 	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
 	require.NoError(t, err)
-	cps := actors.NewMemoryCheckpoints()
+	cps := projections.NewMemoryCheckpoints()
 	var n1 atomic.Int32
-	p := actors.NewProjection("lazy", actors.CheckpointEvery(time.Hour))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error { n1.Add(1); return nil })
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys, Checkpoints: cps})
+	p := projections.NewProjection("lazy", projections.CheckpointEvery(time.Hour))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error { n1.Add(1); return nil })
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys, Checkpoints: cps})
 	require.NoError(t, err)
 	require.NoError(t, r.Add(p))
 	require.NoError(t, r.Start(ctx(t)))
@@ -301,9 +305,9 @@ func TestProjectionAbortAndFromLatest(t *testing.T) {
 	require.Zero(t, cp, "an aborted projection saves nothing on the way out")
 
 	var n2 atomic.Int32
-	q := actors.NewProjection("latest", actors.Start(actors.FromLatest))
-	actors.On(q, func(ctx context.Context, e Added, n actors.Notification) error { n2.Add(1); return nil })
-	r2 := startRunner(t, actors.RunnerConfig{System: sys, Checkpoints: cps}, q)
+	q := projections.NewProjection("latest", projections.Start(projections.FromLatest))
+	projections.On(q, func(ctx context.Context, e Added, n projections.Notification) error { n2.Add(1); return nil })
+	r2 := startRunner(t, projections.RunnerConfig{System: sys, Checkpoints: cps}, q)
 	_, err = actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
 	require.NoError(t, err)
 	caughtUp(t, sys, r2)
@@ -312,17 +316,17 @@ func TestProjectionAbortAndFromLatest(t *testing.T) {
 
 func TestRunnerErrors(t *testing.T) {
 	sys := newPartitionedSystem(t, 1)
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
 	require.NoError(t, err)
-	require.ErrorIs(t, r.Add(actors.NewProjection("")), actors.ErrProjection)
-	empty := actors.NewProjection("empty")
+	require.ErrorIs(t, r.Add(projections.NewProjection("")), projections.ErrProjection)
+	empty := projections.NewProjection("empty")
 	require.NoError(t, r.Add(empty))
-	require.ErrorIs(t, r.Add(actors.NewProjection("empty")), actors.ErrProjection)
-	require.ErrorIs(t, r.Start(ctx(t)), actors.ErrProjection, "a projection without handlers")
+	require.ErrorIs(t, r.Add(projections.NewProjection("empty")), projections.ErrProjection)
+	require.ErrorIs(t, r.Start(ctx(t)), projections.ErrProjection, "a projection without handlers")
 	type unregistered struct{}
-	p := actors.NewProjection("p", actors.Follow("elsewhere"))
-	actors.On(p, func(context.Context, unregistered, actors.Notification) error { return nil })
-	require.ErrorIs(t, r.Add(p), actors.ErrProjection)
+	p := projections.NewProjection("p", projections.Follow("elsewhere"))
+	projections.On(p, func(context.Context, unregistered, projections.Notification) error { return nil })
+	require.ErrorIs(t, r.Add(p), projections.ErrProjection)
 	_ = journal.ErrClosed
 }
 
@@ -330,9 +334,9 @@ func TestProjectionStopInterruptsBackoff(t *testing.T) {
 	sys := newPartitionedSystem(t, 1)
 	_, err := actors.Send(ctx(t), sys, counterType, uuid.New(), Open{})
 	require.NoError(t, err)
-	p := actors.NewProjection("hopeless", actors.Backoff(time.Hour, time.Hour))
-	actors.On(p, func(context.Context, Opened, actors.Notification) error { return errors.New("always fails") })
-	r, err := actors.NewRunner(actors.RunnerConfig{System: sys})
+	p := projections.NewProjection("hopeless", projections.Backoff(time.Hour, time.Hour))
+	projections.On(p, func(context.Context, Opened, projections.Notification) error { return errors.New("always fails") })
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
 	require.NoError(t, err)
 	require.NoError(t, r.Add(p))
 	require.NoError(t, r.Start(ctx(t)))
@@ -345,7 +349,7 @@ func TestProjectionStopInterruptsBackoff(t *testing.T) {
 // gatedLog is a log whose Wait blocks until open is closed, so that the
 // notification actor reads everything written before in one section.
 type gatedLog struct {
-	actors.Log
+	eventlog.Log
 	open chan struct{}
 }
 
@@ -360,11 +364,11 @@ func (l gatedLog) Wait(ctx context.Context, p int, after uint64) (uint64, error)
 
 func TestProjectionPushedSectionKeepsBatchSize(t *testing.T) {
 	sys := newPartitionedSystem(t, 1)
-	log := gatedLog{Log: actors.LocalLog(sys.App()), open: make(chan struct{})}
-	cps := actors.NewMemoryCheckpoints()
+	log := gatedLog{Log: sys.App().Log(), open: make(chan struct{})}
+	cps := projections.NewMemoryCheckpoints()
 	release := make(chan struct{})
-	p := actors.NewProjection("small-batches", actors.BatchSize(2))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	p := projections.NewProjection("small-batches", projections.BatchSize(2))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		if n.Position == 5 {
 			select {
 			case <-release:
@@ -375,7 +379,7 @@ func TestProjectionPushedSectionKeepsBatchSize(t *testing.T) {
 		return nil
 	})
 	// Start on an empty log: the worker waits for the notifier's push.
-	r := startRunner(t, actors.RunnerConfig{System: sys, Logs: map[string]actors.Log{"": log}, Checkpoints: cps}, p)
+	r := startRunner(t, projections.RunnerConfig{System: sys, Logs: map[string]eventlog.Log{"": log}, Checkpoints: cps}, p)
 	var once sync.Once
 	unblock := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(unblock) // before the runner's Stop
@@ -398,7 +402,7 @@ func TestProjectionPushedSectionKeepsBatchSize(t *testing.T) {
 // shortLog is a log whose head is ahead of what Select returns, as a
 // remote log that answers an empty page might be.
 type shortLog struct {
-	actors.Log
+	eventlog.Log
 	selects atomic.Int64
 }
 
@@ -414,10 +418,10 @@ func (l *shortLog) Wait(ctx context.Context, _ int, _ uint64) (uint64, error) {
 
 func TestProjectionEmptyPageBacksOff(t *testing.T) {
 	sys := newPartitionedSystem(t, 1)
-	log := &shortLog{Log: actors.LocalLog(sys.App())}
-	p := actors.NewProjection("short", actors.Backoff(time.Hour, time.Hour))
-	actors.On(p, func(context.Context, Added, actors.Notification) error { return nil })
-	r := startRunner(t, actors.RunnerConfig{System: sys, Logs: map[string]actors.Log{"": log}}, p)
+	log := &shortLog{Log: sys.App().Log()}
+	p := projections.NewProjection("short", projections.Backoff(time.Hour, time.Hour))
+	projections.On(p, func(context.Context, Added, projections.Notification) error { return nil })
+	r := startRunner(t, projections.RunnerConfig{System: sys, Logs: map[string]eventlog.Log{"": log}}, p)
 	require.Eventually(t, func() bool { return r.Status()[0].Retrying }, 5*time.Second, time.Millisecond,
 		"an empty page below the head is a failure, retried with backoff, not a busy loop")
 	require.Contains(t, r.Status()[0].LastError, "position 1")
@@ -427,16 +431,16 @@ func TestProjectionEmptyPageBacksOff(t *testing.T) {
 // lostReplyStore is a TxStore whose first commit goes through but reports
 // an error, as a commit whose reply is lost.
 type lostReplyStore struct {
-	*actors.MemoryReadModel[uuid.UUID, int]
+	*projections.MemoryReadModel[uuid.UUID, int]
 	lost atomic.Bool
 }
 
 type lostReplyTx struct {
-	actors.Tx
+	projections.Tx
 	s *lostReplyStore
 }
 
-func (s *lostReplyStore) Begin(ctx context.Context, projection string, partition int) (context.Context, actors.Tx, error) {
+func (s *lostReplyStore) Begin(ctx context.Context, projection string, partition int) (context.Context, projections.Tx, error) {
 	ctx, tx, err := s.MemoryReadModel.Begin(ctx, projection, partition)
 	return ctx, lostReplyTx{tx, s}, err
 }
@@ -460,15 +464,15 @@ func TestProjectionCommitWithLostReplyIsNotAppliedTwice(t *testing.T) {
 		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
 		require.NoError(t, err)
 	}
-	store := &lostReplyStore{MemoryReadModel: actors.NewMemoryReadModel[uuid.UUID, int]()}
-	p := actors.NewProjection("lost-reply", actors.Checkpoints(store), actors.Backoff(time.Millisecond, time.Millisecond))
-	actors.On(p, func(ctx context.Context, e Added, n actors.Notification) error {
+	store := &lostReplyStore{MemoryReadModel: projections.NewMemoryReadModel[uuid.UUID, int]()}
+	p := projections.NewProjection("lost-reply", projections.Checkpoints(store), projections.Backoff(time.Millisecond, time.Millisecond))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		tx := store.Tx(ctx)
 		v, _ := tx.Get(n.AggregateID)
 		tx.Put(n.AggregateID, v+e.By)
 		return nil
 	})
-	r := startRunner(t, actors.RunnerConfig{System: sys}, p)
+	r := startRunner(t, projections.RunnerConfig{System: sys}, p)
 	caughtUp(t, sys, r)
 	require.True(t, store.lost.Load())
 	v, _ := store.Get(id)

@@ -1,4 +1,4 @@
-package actors
+package projections
 
 import (
 	"context"
@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
 )
 
@@ -18,10 +20,10 @@ type RunnerConfig struct {
 	// System is the actor system process managers send their commands
 	// to, and whose application's log is the default log. Required unless
 	// Logs has a "" log and no process manager is added.
-	System *System
+	System *actors.System
 	// Logs are the logs projections may follow, by name (see Follow).
 	// The "" log defaults to the System's application's log.
-	Logs map[string]Log
+	Logs map[string]eventlog.Log
 	// Registry decodes the events (default: the System's application's).
 	Registry *domain.Registry
 	// Checkpoints is the default checkpoint store (default: in memory).
@@ -51,28 +53,28 @@ type Runner struct {
 
 // NewRunner returns a runner with nothing to run yet.
 func NewRunner(cfg RunnerConfig) (*Runner, error) {
-	logs := map[string]Log{}
+	logs := map[string]eventlog.Log{}
 	for k, v := range cfg.Logs {
 		logs[k] = v
 	}
 	if logs[""] == nil {
 		if cfg.System == nil {
-			return nil, fmt.Errorf("actors: RunnerConfig: no System and no \"\" log to follow: %w", ErrProjection)
+			return nil, fmt.Errorf("projections: RunnerConfig: no System and no \"\" log to follow: %w", ErrProjection)
 		}
-		logs[""] = LocalLog(cfg.System.App())
+		logs[""] = cfg.System.App().Log()
 	}
 	cfg.Logs = logs
 	if cfg.Registry == nil && cfg.System != nil {
 		cfg.Registry = cfg.System.App().Registry()
 	}
 	if cfg.Registry == nil {
-		return nil, fmt.Errorf("actors: RunnerConfig: no Registry and no System: %w", ErrProjection)
+		return nil, fmt.Errorf("projections: RunnerConfig: no Registry and no System: %w", ErrProjection)
 	}
 	if cfg.Checkpoints == nil {
 		cfg.Checkpoints = NewMemoryCheckpoints()
 	}
 	if cfg.Logger == nil && cfg.System != nil {
-		cfg.Logger = cfg.System.log
+		cfg.Logger = cfg.System.Logger()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -90,7 +92,7 @@ func (r *Runner) Add(rs ...Runnable) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state != 0 {
-		return fmt.Errorf("actors: runner: add after Start: %w", ErrRunning)
+		return fmt.Errorf("projections: runner: add after Start: %w", ErrRunning)
 	}
 	for _, x := range rs {
 		p := x.projection()
@@ -99,14 +101,14 @@ func (r *Runner) Add(rs ...Runnable) error {
 		}
 		for _, q := range r.projs {
 			if q.name == p.name {
-				return fmt.Errorf("actors: runner: projection %q is added twice: %w", p.name, ErrProjection)
+				return fmt.Errorf("projections: runner: projection %q is added twice: %w", p.name, ErrProjection)
 			}
 		}
 		if r.cfg.Logs[p.opts.log] == nil {
-			return fmt.Errorf("actors: runner: projection %q follows log %q, which the runner does not know: %w", p.name, p.opts.log, ErrProjection)
+			return fmt.Errorf("projections: runner: projection %q follows log %q, which the runner does not know: %w", p.name, p.opts.log, ErrProjection)
 		}
 		if p.pm != nil && p.pm.sys == nil {
-			return fmt.Errorf("actors: runner: process manager %q has no system: %w", p.name, ErrProjection)
+			return fmt.Errorf("projections: runner: process manager %q has no system: %w", p.name, ErrProjection)
 		}
 		r.projs = append(r.projs, p)
 	}
@@ -120,7 +122,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state != 0 {
-		return fmt.Errorf("actors: runner: Start twice: %w", ErrRunning)
+		return fmt.Errorf("projections: runner: Start twice: %w", ErrRunning)
 	}
 	reg := r.cfg.Registry
 	r.notifiers = map[string][]*notifier{}
@@ -168,7 +170,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	return nil
 }
 
-func (r *Runner) notifiersOf(ctx context.Context, name string, log Log) ([]*notifier, error) {
+func (r *Runner) notifiersOf(ctx context.Context, name string, log eventlog.Log) ([]*notifier, error) {
 	if ns := r.notifiers[name]; ns != nil {
 		return ns, nil
 	}
@@ -176,7 +178,7 @@ func (r *Runner) notifiersOf(ctx context.Context, name string, log Log) ([]*noti
 	for i := range ns {
 		ns[i] = newNotifier(log, i, 1000, r.logr)
 		if err := ns[i].prime(ctx); err != nil {
-			return nil, fmt.Errorf("actors: runner: log %q partition %d: head: %w", name, i, err)
+			return nil, fmt.Errorf("projections: runner: log %q partition %d: head: %w", name, i, err)
 		}
 	}
 	r.notifiers[name] = ns
@@ -207,7 +209,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			err = fmt.Errorf("actors: runner: stop: %w", ctx.Err())
+			err = fmt.Errorf("projections: runner: stop: %w", ctx.Err())
 		}
 		r.cancel()
 		<-done

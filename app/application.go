@@ -1,4 +1,4 @@
-package actors
+package app
 
 import (
 	"context"
@@ -12,22 +12,27 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
-	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/snapshots"
-	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
-// Config configures an Application. The zero value (with a Registry) runs
-// on the in-memory journal and snapshot store.
+// Config configures an Application. Registry, Journal and Snapshots are
+// required: the application imports no backend (memory.New from
+// journal/memory and snapshots/memory give in-memory ones, and
+// factum/inmem.NewApplication wires them).
 type Config struct {
 	// Registry maps event and aggregate types to names. Required.
 	Registry *domain.Registry
-	// Journal stores events. Default: a new in-memory journal with one
-	// partition.
+	// Journal stores events. Required.
 	Journal journal.Journal
-	// Snapshots stores snapshots. Default: a new in-memory store.
+	// Snapshots stores snapshots. Required.
 	Snapshots snapshots.Store
+	// Owned are closed by Application.Close, after it stops: what the
+	// caller hands over to the application (whoever creates a store
+	// closes it; a caller that wants the application to close its stores
+	// lists them here).
+	Owned []io.Closer
 	// Transforms change records on their way into the journal (compression,
 	// encryption, hash chain), in order.
 	Transforms []journal.Transform
@@ -63,10 +68,16 @@ func (c *Config) setDefaults() {
 // Validate reports the first setting that is wrong.
 func (c *Config) Validate() error {
 	if c.Registry == nil {
-		return errors.New("actors: Config.Registry is nil: make one with domain.NewRegistry and register the event types")
+		return errors.New("app: Config.Registry is nil: make one with domain.NewRegistry and register the event types")
+	}
+	if c.Journal == nil {
+		return errors.New("app: Config.Journal is nil: pass a journal (journal/memory, journal/redis), or use inmem.NewApplication")
+	}
+	if c.Snapshots == nil {
+		return errors.New("app: Config.Snapshots is nil: pass a snapshot store (snapshots/memory, snapshots/redis), or use inmem.NewApplication")
 	}
 	if c.MaxSelectLimit < 0 {
-		return fmt.Errorf("actors: Config.MaxSelectLimit = %d, want at least 1", c.MaxSelectLimit)
+		return fmt.Errorf("app: Config.MaxSelectLimit = %d, want at least 1", c.MaxSelectLimit)
 	}
 	return nil
 }
@@ -78,8 +89,7 @@ type Application struct {
 	cfg       Config
 	events    *journal.EventStore
 	snapshots snapshots.Store
-	log       *NotificationLog
-	owned     []io.Closer // stores the application made, closed by Close
+	log       *eventlog.NotificationLog
 
 	mu       sync.RWMutex
 	policies map[string]snapshots.Policy // aggregate type name -> policy
@@ -87,30 +97,16 @@ type Application struct {
 	closed atomic.Bool
 }
 
-// NewApplication returns an application configured by cfg.
-func NewApplication(cfg Config) (*Application, error) {
+// New returns an application configured by cfg.
+func New(cfg Config) (*Application, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	app := &Application{cfg: cfg, policies: map[string]snapshots.Policy{}}
-	if cfg.Journal == nil {
-		j, err := jmemory.New(jmemory.Config{})
-		if err != nil {
-			return nil, err
-		}
-		cfg.Journal = j
-		app.owned = append(app.owned, j)
-	}
-	if cfg.Snapshots == nil {
-		s := smemory.New()
-		cfg.Snapshots = s
-		app.owned = append(app.owned, s)
-	}
-	app.cfg = cfg
 	app.events = journal.NewEventStore(cfg.Journal, cfg.Registry, cfg.Transforms...)
 	app.snapshots = cfg.Snapshots
-	app.log = &NotificationLog{events: app.events, max: cfg.MaxSelectLimit}
+	app.log = eventlog.NewNotificationLog(app.events, cfg.MaxSelectLimit)
 	return app, nil
 }
 
@@ -134,7 +130,11 @@ func (a *Application) NewID() uuid.UUID { return a.cfg.NewID() }
 
 // NotificationLog returns the log of all events, in the order they were
 // saved.
-func (a *Application) NotificationLog() *NotificationLog { return a.log }
+func (a *Application) NotificationLog() *eventlog.NotificationLog { return a.log }
+
+// Log returns the application's own log as an eventlog.Log, the one that
+// projections follow.
+func (a *Application) Log() eventlog.Log { return eventlog.Local(a.events) }
 
 // SetSnapshotPolicy sets when aggregates of the registered type name are
 // snapshotted after a save.
@@ -172,11 +172,11 @@ func (a *Application) Save(ctx context.Context, aggregates ...domain.Aggregate) 
 		before := agg.Version() - uint64(len(pending))
 		name, err := a.cfg.Registry.AggregateName(agg)
 		if err != nil {
-			return positions, fmt.Errorf("actors: save aggregate %s: %w", agg.ID(), err)
+			return positions, fmt.Errorf("app: save aggregate %s: %w", agg.ID(), err)
 		}
 		last, err := a.events.Append(ctx, name, agg.ID(), before, pending)
 		if err != nil {
-			return positions, fmt.Errorf("actors: save aggregate %s: %w", agg.ID(), err)
+			return positions, fmt.Errorf("app: save aggregate %s: %w", agg.ID(), err)
 		}
 		agg.CollectEvents()
 		positions[i] = last
@@ -200,14 +200,14 @@ func (a *Application) saveSnapshot(ctx context.Context, agg domain.Aggregate) er
 	if err != nil {
 		return err
 	}
-	return a.storeSnapshot(ctx, s)
+	return a.StoreSnapshot(ctx, s)
 }
 
 // storeSnapshot runs the snapshot transforms on s and saves it.
-func (a *Application) storeSnapshot(ctx context.Context, s domain.Snapshot) error {
+func (a *Application) StoreSnapshot(ctx context.Context, s domain.Snapshot) error {
 	for _, t := range a.cfg.SnapshotTransforms {
 		if err := t.EncodeSnapshot(ctx, &s); err != nil {
-			return fmt.Errorf("actors: snapshot aggregate %s version %d: %w", s.AggregateID, s.Version, err)
+			return fmt.Errorf("app: snapshot aggregate %s version %d: %w", s.AggregateID, s.Version, err)
 		}
 	}
 	return a.snapshots.Save(ctx, s)
@@ -216,36 +216,43 @@ func (a *Application) storeSnapshot(ctx context.Context, s domain.Snapshot) erro
 // TakeSnapshot snapshots the aggregate at the given version (0: its latest
 // version).
 func (a *Application) TakeSnapshot(ctx context.Context, id uuid.UUID, version uint64) error {
-	agg, err := a.load(ctx, id, version, nil)
+	agg, err := a.Load(ctx, id, version, nil)
 	if err != nil {
 		return err
 	}
 	return a.saveSnapshot(ctx, agg)
 }
 
-// load rebuilds aggregate id at version (0: latest) from its latest
+// Load rebuilds aggregate id at version (0: latest) from its latest
 // snapshot at or below that version and the events after it. newFn makes a
 // blank aggregate when there is no snapshot; nil means look the type up in
 // the registry from the snapshot or fail.
-func (a *Application) load(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (domain.Aggregate, error) {
-	l, err := a.rebuild(ctx, id, version, newFn)
-	return l.agg, err
+func (a *Application) Load(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (domain.Aggregate, error) {
+	l, err := a.Rebuild(ctx, id, version, newFn)
+	return l.Aggregate, err
 }
 
-// loaded is an aggregate rebuilt by rebuild, with what it was rebuilt from.
-type loaded struct {
-	agg domain.Aggregate
-	// snapHeaders are the headers of the snapshot it started from (nil
+// Loaded is an aggregate rebuilt by Rebuild, with what it was rebuilt from.
+type Loaded struct {
+	Aggregate domain.Aggregate
+	// SnapshotHeaders are the headers of the snapshot it started from (nil
 	// when it was rebuilt from the first event).
-	snapHeaders map[string]string
-	// commands are the command ids (causation ids) of the events replayed
+	SnapshotHeaders map[string]string
+	// Commands are the command ids (causation ids) of the events replayed
 	// after the snapshot, with their versions, oldest first.
-	commands []accepted
+	Commands []Caused
 }
 
-// rebuild is load that also returns the snapshot headers and the events
-// it replayed.
-func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (loaded, error) {
+// Caused is a command id recorded as the causation id of the events of
+// one version.
+type Caused struct {
+	ID      string
+	Version uint64
+}
+
+// Rebuild is Load that also returns the snapshot headers and the command
+// ids of the events it replayed.
+func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (Loaded, error) {
 	var agg domain.Aggregate
 	var headers map[string]string
 	snap, err := a.snapshots.Latest(ctx, id, version)
@@ -257,7 +264,7 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	case err == nil:
 	case errors.Is(err, snapshots.ErrNotFound):
 	case ctx.Err() != nil:
-		return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+		return Loaded{}, fmt.Errorf("app: load aggregate %s: %w", id, err)
 	default:
 		// A snapshot is an optimisation: without one, replay all events.
 		a.cfg.Logger.Warn("snapshot not usable, replaying all events", "aggregate", id, "err", err)
@@ -269,38 +276,38 @@ func (a *Application) rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	} else {
 		if newFn == nil {
 			if agg, err = a.blank(ctx, id); err != nil {
-				return loaded{}, err
+				return Loaded{}, err
 			}
 		} else {
 			agg = newFn()
 		}
 		domain.Init(agg, id, nil)
 	}
-	var commands []accepted
+	var commands []Caused
 	if version == 0 || from <= version {
 		// Events are decoded and applied one by one: a long history is
 		// never held in memory twice.
 		visit := func(e *domain.Envelope) {
 			if e.Meta.CausationID != "" {
-				commands = append(commands, accepted{ID: e.Meta.CausationID, Version: e.Version})
+				commands = append(commands, Caused{ID: e.Meta.CausationID, Version: e.Version})
 			}
 		}
 		if _, err = a.events.Replay(ctx, agg, id, from, version, visit); err != nil {
-			return loaded{}, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+			return Loaded{}, fmt.Errorf("app: load aggregate %s: %w", id, err)
 		}
 	}
 	if agg.Version() == 0 {
-		return loaded{}, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
+		return Loaded{}, fmt.Errorf("app: aggregate %s: %w", id, ErrAggregateNotFound)
 	}
 	domain.SetClock(agg, a.cfg.Clock)
-	return loaded{agg: agg, snapHeaders: headers, commands: commands}, nil
+	return Loaded{Aggregate: agg, SnapshotHeaders: headers, Commands: commands}, nil
 }
 
 // restore decodes a stored snapshot into an aggregate.
 func (a *Application) restore(ctx context.Context, snap domain.Snapshot) (domain.Aggregate, error) {
 	for i := len(a.cfg.SnapshotTransforms) - 1; i >= 0; i-- {
 		if err := a.cfg.SnapshotTransforms[i].DecodeSnapshot(ctx, &snap); err != nil {
-			return nil, fmt.Errorf("actors: load aggregate %s: snapshot version %d: %w", snap.AggregateID, snap.Version, err)
+			return nil, fmt.Errorf("app: load aggregate %s: snapshot version %d: %w", snap.AggregateID, snap.Version, err)
 		}
 	}
 	return a.cfg.Registry.Restore(snap)
@@ -310,26 +317,26 @@ func (a *Application) restore(ctx context.Context, snap domain.Snapshot) (domain
 func (a *Application) blank(ctx context.Context, id uuid.UUID) (domain.Aggregate, error) {
 	first, err := a.events.Journal().Read(ctx, id, 1, 1)
 	if err != nil {
-		return nil, fmt.Errorf("actors: load aggregate %s: %w", id, err)
+		return nil, fmt.Errorf("app: load aggregate %s: %w", id, err)
 	}
 	if len(first) == 0 {
-		return nil, fmt.Errorf("actors: aggregate %s: %w", id, ErrAggregateNotFound)
+		return nil, fmt.Errorf("app: aggregate %s: %w", id, ErrAggregateNotFound)
 	}
 	name := first[0].Headers[journal.HeaderAggregateType]
 	if name == "" {
-		return nil, fmt.Errorf("actors: aggregate %s: its first event does not name its type", id)
+		return nil, fmt.Errorf("app: aggregate %s: its first event does not name its type", id)
 	}
 	return a.cfg.Registry.NewAggregate(name)
 }
 
-// Close closes the stores the application made for itself (not the ones
-// passed in Config). It is safe to call more than once.
+// Close closes what Config.Owned lists (nothing else: the stores passed in
+// Config belong to whoever made them). It is safe to call more than once.
 func (a *Application) Close() error {
 	if a.closed.Swap(true) {
 		return nil
 	}
 	var errs []error
-	for _, c := range a.owned {
+	for _, c := range a.cfg.Owned {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)

@@ -1,4 +1,4 @@
-package actors
+package projections
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
 )
 
@@ -18,7 +20,7 @@ import (
 type worker struct {
 	p        *Projection
 	part     int
-	log      Log
+	log      eventlog.Log
 	n        *notifier
 	store    CheckpointStore
 	tx       TxStore // store as a TxStore, or nil
@@ -69,7 +71,7 @@ func (w *worker) stopping() bool {
 func (w *worker) begin(ctx context.Context) error {
 	cp, err := w.store.Load(ctx, w.p.name, w.part)
 	if err != nil {
-		return fmt.Errorf("actors: projection %q partition %d: load checkpoint: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
+		return fmt.Errorf("projections: projection %q partition %d: load checkpoint: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
 	}
 	switch {
 	case w.p.opts.start == FromBeginning:
@@ -127,7 +129,7 @@ func (w *worker) fetch(ctx context.Context) ([]journal.Notification, bool) {
 				if ctx.Err() != nil {
 					return nil, false
 				}
-				w.fail(fmt.Errorf("actors: projection %q partition %d: read the log from position %d: %w", w.p.name, w.part, w.next, err))
+				w.fail(fmt.Errorf("projections: projection %q partition %d: read the log from position %d: %w", w.p.name, w.part, w.next, err))
 				if !w.bo.sleep(ctx, w.stop) {
 					return nil, false
 				}
@@ -260,7 +262,7 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 	if w.unsure {
 		cp, err := w.store.Load(ctx, w.p.name, w.part)
 		if err != nil {
-			return 0, fmt.Errorf("actors: projection %q partition %d: load checkpoint after a failed commit: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
+			return 0, fmt.Errorf("projections: projection %q partition %d: load checkpoint after a failed commit: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
 		}
 		w.unsure = false
 		if first := ns[0].Position; cp >= first && cp <= ns[len(ns)-1].Position {
@@ -283,7 +285,7 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, error) {
 	txCtx, tx, err := w.tx.Begin(ctx, w.p.name, w.part)
 	if err != nil {
-		return 0, fmt.Errorf("actors: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, ns[0].Position, err)
+		return 0, fmt.Errorf("projections: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, ns[0].Position, err)
 	}
 	next, pos, last := w.next, w.position.Load(), w.lastTime.Load()
 	for i := range ns {
@@ -307,7 +309,7 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 		w.next, _ = next, w.position.Swap(pos)
 		w.lastTime.Store(last)
 		w.unsure = true
-		return 0, fmt.Errorf("actors: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
+		return 0, fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
 	}
 	w.saved = at
 	return len(ns), nil
@@ -319,11 +321,11 @@ func (w *worker) one(ctx context.Context, jn *journal.Notification) error {
 	if h := w.handlers[jn.Type]; h != nil {
 		e, err := w.log.Decode(ctx, jn.Record)
 		if err != nil {
-			return fmt.Errorf("actors: projection %q partition %d position %d: decode %s: %w: %w",
+			return fmt.Errorf("projections: projection %q partition %d position %d: decode %s: %w: %w",
 				w.p.name, w.part, jn.Position, jn.Type, ErrHandler, err)
 		}
 		if err := w.call(ctx, h, e.Data, notificationOf(jn)); err != nil {
-			return fmt.Errorf("actors: projection %q partition %d position %d (%s of %s): %w: %w",
+			return fmt.Errorf("projections: projection %q partition %d position %d (%s of %s): %w: %w",
 				w.p.name, w.part, jn.Position, jn.Type, jn.AggregateID, ErrHandler, err)
 		}
 		w.handled.Add(1)
@@ -339,7 +341,7 @@ func (w *worker) one(ctx context.Context, jn *journal.Notification) error {
 func (w *worker) call(ctx context.Context, h *handler, v any, n Notification) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrHandlerPanic, r)
+			err = fmt.Errorf("%w: %v", actors.ErrHandlerPanic, r)
 		}
 	}()
 	return h.call(ctx, v, n)
@@ -353,7 +355,7 @@ func (w *worker) checkpoint(ctx context.Context, force bool) error {
 		return nil
 	}
 	if err := w.store.Save(ctx, w.p.name, w.part, pos); err != nil {
-		return fmt.Errorf("actors: projection %q partition %d: save checkpoint %d: %w: %w", w.p.name, w.part, pos, ErrCheckpoint, err)
+		return fmt.Errorf("projections: projection %q partition %d: save checkpoint %d: %w: %w", w.p.name, w.part, pos, ErrCheckpoint, err)
 	}
 	w.saved, w.lastSave = pos, time.Now()
 	return nil

@@ -9,7 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/projections"
 )
 
 // Config configures a Store.
@@ -72,7 +72,7 @@ func (s *Store) Key(projection string, parts ...string) string {
 
 func (s *Store) checkpointKey(projection string) string { return s.Key(projection, "checkpoints") }
 
-// Load implements actors.CheckpointStore.
+// Load implements projections.CheckpointStore.
 func (s *Store) Load(ctx context.Context, projection string, partition int) (uint64, error) {
 	v, err := s.c.HGet(ctx, s.checkpointKey(projection), strconv.Itoa(partition)).Result()
 	if errors.Is(err, goredis.Nil) {
@@ -88,7 +88,7 @@ func (s *Store) Load(ctx context.Context, projection string, partition int) (uin
 	return pos, nil
 }
 
-// Save implements actors.CheckpointStore.
+// Save implements projections.CheckpointStore.
 func (s *Store) Save(ctx context.Context, projection string, partition int, position uint64) error {
 	if err := s.c.HSet(ctx, s.checkpointKey(projection), strconv.Itoa(partition), position).Err(); err != nil {
 		return fmt.Errorf("redisprojection: save checkpoint %d of projection %q partition %d: %w", position, projection, partition, err)
@@ -98,8 +98,8 @@ func (s *Store) Save(ctx context.Context, projection string, partition int, posi
 
 type txKey struct{ s *Store }
 
-// Begin implements actors.TxStore: a MULTI/EXEC pipeline for the batch.
-func (s *Store) Begin(ctx context.Context, projection string, partition int) (context.Context, actors.Tx, error) {
+// Begin implements projections.TxStore: a MULTI/EXEC pipeline for the batch.
+func (s *Store) Begin(ctx context.Context, projection string, partition int) (context.Context, projections.Tx, error) {
 	tx := &Tx{s: s, projection: projection, partition: partition, pipe: s.c.TxPipeline()}
 	return context.WithValue(ctx, txKey{s}, tx), tx, nil
 }
@@ -134,13 +134,13 @@ const restoreCheckpoint = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] th
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1`
 
-// Commit implements actors.Tx: the queued writes and the checkpoint in one
+// Commit implements projections.Tx: the queued writes and the checkpoint in one
 // MULTI/EXEC. Redis runs the rest of a transaction when one of its
 // commands fails at EXEC (WRONGTYPE, out of memory); the checkpoint is then
 // put back, so that the batch is not skipped.
 func (t *Tx) Commit(ctx context.Context, position uint64) error {
 	if t.done {
-		return fmt.Errorf("redisprojection: projection %q partition %d: commit at %d: %w", t.projection, t.partition, position, actors.ErrTxDone)
+		return fmt.Errorf("redisprojection: projection %q partition %d: commit at %d: %w", t.projection, t.partition, position, projections.ErrTxDone)
 	}
 	t.done = true
 	key, field, pos := t.s.checkpointKey(t.projection), strconv.Itoa(t.partition), strconv.FormatUint(position, 10)
@@ -160,7 +160,7 @@ func (t *Tx) Commit(ctx context.Context, position uint64) error {
 	return err
 }
 
-// Rollback implements actors.Tx.
+// Rollback implements projections.Tx.
 func (t *Tx) Rollback() {
 	t.done = true
 	t.pipe.Discard()

@@ -11,13 +11,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/factum-dev/factum/actors"
-	"github.com/factum-dev/factum/actors/redisprojection"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal"
 	jredis "github.com/factum-dev/factum/journal/redis"
+	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/projections/redisprojection"
 )
 
 type benchEnv struct {
@@ -50,15 +51,15 @@ func (e *benchEnv) deposit(ctx context.Context, id uuid.UUID, v uint64, n int) e
 	return err
 }
 
-func (e *benchEnv) runner(b *testing.B, p *actors.Projection) *actors.Runner {
-	r, err := actors.NewRunner(actors.RunnerConfig{Logs: map[string]actors.Log{"": jlog{e}}, Registry: e.reg})
+func (e *benchEnv) runner(b *testing.B, p *projections.Projection) *projections.Runner {
+	r, err := projections.NewRunner(projections.RunnerConfig{Logs: map[string]eventlog.Log{"": jlog{e}}, Registry: e.reg})
 	require.NoError(b, err)
 	require.NoError(b, r.Add(p))
 	require.NoError(b, r.Start(context.Background()))
 	return r
 }
 
-// jlog is the journal as an actors.Log, without an Application.
+// jlog is the journal as an eventlog.Log, without an Application.
 type jlog struct{ e *benchEnv }
 
 func (l jlog) Partitions() int { return l.e.j.Partitions() }
@@ -84,8 +85,8 @@ func BenchmarkProjectionLag(b *testing.B) {
 		ctx := context.Background()
 		var mu sync.Mutex
 		lags := make([]time.Duration, 0, rate*seconds)
-		p := actors.NewProjection("lag", actors.Checkpoints(e.rm))
-		actors.On(p, func(ctx context.Context, ev bank.Deposited, n actors.Notification) error {
+		p := projections.NewProjection("lag", projections.Checkpoints(e.rm))
+		projections.On(p, func(ctx context.Context, ev bank.Deposited, n projections.Notification) error {
 			e.rm.Tx(ctx).HIncrBy(ctx, e.rm.Key("lag", "balance"), n.AggregateID.String(), ev.Amount)
 			d := time.Since(n.Time)
 			mu.Lock()
@@ -180,9 +181,9 @@ func BenchmarkCatchUp1M(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		name := fmt.Sprint("catchup", i)
-		p := actors.NewProjection(name, actors.Checkpoints(e.rm), actors.Start(actors.FromBeginning))
+		p := projections.NewProjection(name, projections.Checkpoints(e.rm), projections.Start(projections.FromBeginning))
 		key := e.rm.Key(name, "balance")
-		actors.On(p, func(ctx context.Context, ev bank.Deposited, n actors.Notification) error {
+		projections.On(p, func(ctx context.Context, ev bank.Deposited, n projections.Notification) error {
 			e.rm.Tx(ctx).HIncrBy(ctx, key, n.AggregateID.String(), ev.Amount)
 			return nil
 		})

@@ -1,5 +1,5 @@
-// Package checkpointtest is the conformance suite every actors.CheckpointStore
-// (and actors.TxStore) must pass.
+// Package checkpointtest is the conformance suite every projections.CheckpointStore
+// (and projections.TxStore) must pass.
 //
 // # Caveats
 //
@@ -16,12 +16,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/projections"
 )
 
 // Run runs the suite on stores that newStore makes; each call must return
 // an empty store.
-func Run(t *testing.T, newStore func(t *testing.T) actors.CheckpointStore) {
+func Run(t *testing.T, newStore func(t *testing.T) projections.CheckpointStore) {
 	ctx := context.Background()
 	t.Run("EmptyIsZero", func(t *testing.T) {
 		s := newStore(t)
@@ -84,7 +84,7 @@ func Run(t *testing.T, newStore func(t *testing.T) actors.CheckpointStore) {
 		require.Error(t, s.Save(cctx, "p", 0, 1))
 	})
 	t.Run("Tx", func(t *testing.T) {
-		s, ok := newStore(t).(actors.TxStore)
+		s, ok := newStore(t).(projections.TxStore)
 		if !ok {
 			t.Skip("not a TxStore")
 		}

@@ -1,11 +1,11 @@
 // Package httplog follows another node's notification log over HTTP: Log
-// implements actors.Log on the node's GET /v1/log, which serves the log in
+// implements eventlog.Log on the node's GET /v1/log, which serves the log in
 // sections as JSON (with the partition's head, and a long poll with
 // ?wait=), so a Runner in another process can run projections and process
 // managers on it.
 //
 //	remote, _ := httplog.New(ctx, httplog.Config{URL: "http://node:8080", Registry: reg})
-//	r, _ := actors.NewRunner(actors.RunnerConfig{Logs: map[string]actors.Log{"": remote}, Registry: reg})
+//	r, _ := projections.NewRunner(projections.RunnerConfig{Logs: map[string]eventlog.Log{"": remote}, Registry: reg})
 //
 // # Caveats
 //

@@ -1,0 +1,22 @@
+package projections
+
+import "errors"
+
+var (
+	// ErrProjection is returned for a projection, process manager or
+	// runner that is set up wrong; the error says what.
+	ErrProjection = errors.New("bad projection")
+	// ErrHandler wraps the error of a projection's handler, with the
+	// projection, partition and position it failed at. The notification is
+	// retried with backoff; the checkpoint does not move past it.
+	ErrHandler = errors.New("projection handler failed")
+	// ErrCheckpoint wraps a checkpoint store's failure to load, save or
+	// commit a checkpoint.
+	ErrCheckpoint = errors.New("checkpoint store failed")
+	// ErrRunning is returned by a Runner asked to change after Start, or
+	// to start twice.
+	ErrRunning = errors.New("runner already started")
+	// ErrTxDone is returned by a read-model transaction used after its
+	// batch was committed or rolled back.
+	ErrTxDone = errors.New("transaction already ended")
+)

@@ -1,0 +1,103 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/journal"
+)
+
+// The error codes of factum's API and wire format.
+const (
+	CodeNotFound       = "not_found"
+	CodeAlreadyExists  = "already_exists"
+	CodeRejected       = "rejected"
+	CodeConflict       = "conflict"
+	CodeOutcomeUnknown = "outcome_unknown"
+	CodeUnavailable    = "unavailable"
+	CodeBadRequest     = "bad_request"
+	CodeTimeout        = "timeout"
+	CodeClosed         = "closed"
+	CodeInternal       = "internal"
+)
+
+// ErrorCode maps an error returned by the actor system to its code: ""
+// for nil, CodeInternal for an error it does not know.
+func ErrorCode(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, actors.ErrAggregateNotFound):
+		return CodeNotFound
+	case errors.Is(err, actors.ErrAlreadyExists):
+		return CodeAlreadyExists
+	case errors.Is(err, actors.ErrRejected):
+		return CodeRejected
+	case errors.Is(err, journal.ErrVersionConflict):
+		return CodeConflict
+	case errors.Is(err, journal.ErrOutcomeUnknown):
+		return CodeOutcomeUnknown
+	case errors.Is(err, journal.ErrUnavailable):
+		return CodeUnavailable
+	case errors.Is(err, actors.ErrUnknownType), errors.Is(err, actors.ErrUnknownCommand), errors.Is(err, actors.ErrBadCommand):
+		return CodeBadRequest
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return CodeTimeout
+	case errors.Is(err, actors.ErrClosed), errors.Is(err, journal.ErrClosed):
+		return CodeClosed
+	default:
+		return CodeInternal
+	}
+}
+
+// ErrRemote is what an error code this package does not know stands for.
+var ErrRemote = errors.New("remote error")
+
+// Error returns the error a code and message stand for: an error whose
+// text is msg and that is (errors.Is) the sentinel of the code, so that a
+// caller checks a remote failure as it checks a local one. A nil error for
+// an empty code.
+func Error(code, msg string) error {
+	var sentinel error
+	switch code {
+	case "":
+		return nil
+	case CodeNotFound:
+		sentinel = actors.ErrAggregateNotFound
+	case CodeAlreadyExists:
+		sentinel = actors.ErrAlreadyExists
+	case CodeRejected:
+		sentinel = actors.ErrRejected
+	case CodeConflict:
+		sentinel = journal.ErrVersionConflict
+	case CodeOutcomeUnknown:
+		sentinel = journal.ErrOutcomeUnknown
+	case CodeUnavailable:
+		sentinel = journal.ErrUnavailable
+	case CodeBadRequest:
+		sentinel = actors.ErrBadCommand
+	case CodeTimeout:
+		sentinel = context.DeadlineExceeded
+	case CodeClosed:
+		sentinel = actors.ErrClosed
+	default:
+		sentinel = ErrRemote
+	}
+	return &remoteError{code: code, msg: msg, sentinel: sentinel}
+}
+
+type remoteError struct {
+	code, msg string
+	sentinel  error
+}
+
+func (e *remoteError) Error() string {
+	if e.msg == "" {
+		return fmt.Sprintf("%s: %v", e.code, e.sentinel)
+	}
+	return e.msg
+}
+
+func (e *remoteError) Unwrap() error { return e.sentinel }
