@@ -14,8 +14,10 @@ import (
 )
 
 // aggregateActor is the persistent actor of one aggregate. Its mailbox
-// serialises the commands; it handles one at a time, on its own
-// goroutine, blocking on the journal while the next commands queue.
+// serialises the commands; it handles one at a time, blocking on the
+// journal while the next commands queue. A command that finds the actor
+// idle runs on the sender's goroutine; the ones queued behind it run on a
+// goroutine of the worker pool (see callerRunsMailbox): never two at once.
 type aggregateActor struct {
 	r  *router
 	e  *entry

@@ -1,10 +1,10 @@
-// Package actors is factum's application layer.
+// Package actors is factum's actor runtime: every live aggregate is a
+// persistent actor on protoactor-go.
 //
-// Application saves aggregates to the journal, Repository gets them back
-// (at their latest version or as they were at an earlier one, from the
-// latest snapshot and the events after it), and NotificationLog serves all
-// events in the order they were saved. Aggregates are snapshotted every N
-// events per type.
+// Layers: it sits on the application layer (package app), which it uses to
+// load aggregates and to append their events; projections and the server
+// sit above it. It knows no interface: the wire error codes are package
+// wire's.
 //
 // # Aggregate actors
 //
@@ -23,7 +23,8 @@
 // expected version = its version, and replies only after the journal
 // acknowledged. Replies go back on a pooled Go channel, not a protoactor
 // future, and a command that finds its actor idle runs on the caller's
-// goroutine. The actor blocks on the journal inside Receive, so one aggregate
+// goroutine when it finds the actor idle (see the caveats). The actor blocks
+// on the journal inside Receive, so one aggregate
 // never has two appends in flight while many aggregates append at once.
 //
 //   - A handler error is the caller's ErrRejected; nothing is written and
@@ -51,32 +52,6 @@
 // actors, writes the queued snapshots, flushes the journal (if it has a
 // Flush method) and closes the application. protoactor's own logs go to
 // the system's slog logger at Warn and above.
-//
-// # Projections and process managers
-//
-// A Projection follows a notification log (LocalLog, or another node's
-// over HTTP with actors/httplog) and hands each event of the types it has
-// typed handlers for (On) to its handler, in position order within each
-// partition; other events are skipped undecoded (filtered subscriptions).
-// A ProcessManager is a projection whose handlers (React) send commands;
-// each command id is derived from (name, partition, position, k), so a
-// replay is answered as a duplicate. A Runner is the system definition:
-// Add the projections and process managers, Start runs them, Stop stops
-// them cleanly (Abort as a crash would), Status reports each one's
-// position and time lag per partition.
-//
-// Inside, one notification actor per followed log partition tails it
-// (Log.Wait) and pushes each new section of the log to the mailboxes of
-// the partition workers (one goroutine per projection and partition)
-// without waiting for any. A worker that is behind, or whose mailbox
-// overflowed, reads the log itself at full speed (with one read ahead)
-// and takes the pushed sections again once level. A failed handler is
-// retried with exponential backoff (Backoff), logged and counted; the
-// checkpoint never moves past it. The checkpoint is saved after each
-// batch (CheckpointEvery to save less often) in the CheckpointStore;
-// delivery is at-least-once. On a TxStore (MemoryReadModel,
-// actors/redisprojection) a batch's read-model changes and its checkpoint
-// are one atomic step, so the projection is exactly-once in effect.
 //
 // # Caveats
 //
@@ -108,16 +83,4 @@
 //     command itself.
 //   - State and Get of an aggregate without a live actor rebuild it from
 //     the stores and do not activate an actor.
-//   - Projection workers and notification actors are plain goroutines
-//     with bounded channel mailboxes, not protoactor actors: protoactor
-//     mailboxes are unbounded, and a slow projection must not make the
-//     notifier's memory grow.
-//   - A process manager relies on its target aggregates' DedupWindow: a
-//     replay after the target accepted more than its window of other
-//     commands applies the command again (see ProcessManager).
-//   - On a TxStore, handlers must write only through the batch's
-//     transaction and be deterministic: after a failure at position k the
-//     batch's earlier notifications are handled again and committed alone.
-//   - Two runners with the same projection name share its checkpoints and
-//     must not run at once: nothing fences a stale one.
 package actors

@@ -1,0 +1,23 @@
+// Package app is factum's application layer, the seeds' Application:
+// Application saves aggregates to the journal (atomically per aggregate,
+// at their expected version), Repository gets them back at their latest
+// version or as they were at an earlier one (from the latest snapshot at or
+// below it and the events after it), and NotificationLog serves all events
+// in the order they were saved. Aggregates are snapshotted by a policy per
+// type (SnapshotEvery).
+//
+// Layers: app sits on journal, snapshots and eventlog, and imports no
+// backend: the caller passes the journal and the snapshot store (package
+// inmem wires the in-memory ones). The actor runtime (package actors) sits
+// above it and uses Rebuild and StoreSnapshot.
+//
+// Ownership: whoever creates a store closes it. Application.Close closes
+// only what Config.Owned hands over.
+//
+// # Caveats
+//
+//   - Save checks each aggregate's expected version; a save of several
+//     aggregates is atomic per aggregate, not across them.
+//   - A snapshot that cannot be read back is skipped with a warning: the
+//     aggregate is rebuilt from all its events.
+package app
