@@ -67,7 +67,7 @@ func DedupWindow(n int) AggregateOption {
 type AggregateType[A domain.Aggregate] struct {
 	name     string
 	newFn    func() A
-	opts     aggregateOptions
+	opts     []AggregateOption
 	commands map[string]*command
 	byType   map[reflect.Type]*command
 	errs     []error
@@ -78,12 +78,20 @@ type AggregateType[A domain.Aggregate] struct {
 // Options: SnapshotEvery, SnapshotWhen, StateOptions, PassivateAfter,
 // DedupWindow.
 func NewAggregateType[A domain.Aggregate](name string, newFn func() A, opts ...AggregateOption) *AggregateType[A] {
+	return &AggregateType[A]{name: name, newFn: newFn, opts: opts,
+		commands: map[string]*command{}, byType: map[reflect.Type]*command{}}
+}
+
+// options applies the system's defaults, then the type's own options.
+func (t *AggregateType[A]) options(defaults []AggregateOption) aggregateOptions {
 	o := aggregateOptions{passivate: DefaultPassivateAfter, dedup: DefaultDedupWindow}
-	for _, opt := range opts {
+	for _, opt := range defaults {
 		opt(&o)
 	}
-	return &AggregateType[A]{name: name, newFn: newFn, opts: o,
-		commands: map[string]*command{}, byType: map[reflect.Type]*command{}}
+	for _, opt := range t.opts {
+		opt(&o)
+	}
+	return o
 }
 
 // Name returns the aggregate type's registered name.
@@ -181,7 +189,7 @@ type typeRuntime struct {
 	router   *router
 }
 
-func (t *AggregateType[A]) runtime() (*typeRuntime, error) {
+func (t *AggregateType[A]) runtime(o aggregateOptions) (*typeRuntime, error) {
 	if err := errors.Join(t.errs...); err != nil {
 		return nil, err
 	}
@@ -196,7 +204,7 @@ func (t *AggregateType[A]) runtime() (*typeRuntime, error) {
 	}
 	newFn := t.newFn
 	return &typeRuntime{name: t.name, newFn: func() domain.Aggregate { return newFn() },
-		policy: app.Options(t.opts.app...).Policy, idle: t.opts.passivate, dedup: t.opts.dedup,
+		policy: app.Options(o.app...).Policy, idle: o.passivate, dedup: o.dedup,
 		commands: t.commands, byType: t.byType}, nil
 }
 
@@ -227,12 +235,25 @@ func (rt *typeRuntime) info() TypeInfo {
 // has under t's name with the same Go type, for example through
 // NewRepository, is accepted). Register it before sending it commands.
 func Register[A domain.Aggregate](sys *System, t *AggregateType[A]) error {
-	rt, err := t.runtime()
+	o := t.options(sys.cfg.Defaults)
+	rt, err := t.runtime(o)
 	if err != nil {
 		return err
 	}
-	if err := app.RegisterAggregate(sys.app, t.name, t.newFn, app.Options(t.opts.app...)); err != nil {
+	if err := app.RegisterAggregate(sys.app, t.name, t.newFn, app.Options(o.app...)); err != nil {
 		return err
 	}
 	return sys.addType(rt)
 }
+
+// Hostable is an aggregate type of any Go type that can be registered with
+// a System: what a server hosts. *AggregateType[A] is one.
+type Hostable interface {
+	// Name returns the aggregate type's registered name.
+	Name() string
+	// RegisterWith registers the type with sys (see Register).
+	RegisterWith(sys *System) error
+}
+
+// RegisterWith registers t with sys: Register(sys, t).
+func (t *AggregateType[A]) RegisterWith(sys *System) error { return Register(sys, t) }

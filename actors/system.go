@@ -31,6 +31,10 @@ type SystemConfig struct {
 	// AskTimeout bounds a Dispatch, Send, State or Get whose context has
 	// no deadline (default 30 s).
 	AskTimeout time.Duration
+	// Defaults are aggregate options applied to every registered type
+	// before the type's own (a server's snapshot interval and passivation
+	// timeout, say); the type's own options win.
+	Defaults []AggregateOption
 	// JournalTimeout, when more than 0, bounds each journal and
 	// snapshot-store operation an actor makes. By default (0) they are
 	// bounded by the stores' own timeouts (as go-redis's read and write

@@ -1,6 +1,10 @@
 package domain
 
-import "github.com/google/uuid"
+import (
+	"errors"
+
+	"github.com/google/uuid"
+)
 
 // NewID returns a random (version 4) UUID.
 func NewID() uuid.UUID { return uuid.New() }
@@ -16,3 +20,23 @@ func NameID(namespace uuid.UUID, name string) uuid.UUID {
 // IDFunc makes new aggregate ids. NewID is the usual one; tests pass a
 // deterministic sequence.
 type IDFunc func() uuid.UUID
+
+// TypeNamespace is the namespace of the name-based ids of an aggregate
+// type: the same name stands for different aggregates in different types.
+func TypeNamespace(aggregateType string) uuid.UUID {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("factum:"+aggregateType))
+}
+
+// AggregateID reads an aggregate id as factum's API takes it: a UUID, or
+// any other name, which stands for NameID(TypeNamespace(aggregateType),
+// name), so that bank.Account "alice@example.com" is always one account,
+// in URLs and command bodies alike.
+func AggregateID(aggregateType, raw string) (uuid.UUID, error) {
+	if raw == "" {
+		return uuid.Nil, errors.New("empty aggregate id")
+	}
+	if id, err := uuid.Parse(raw); err == nil {
+		return id, nil
+	}
+	return NameID(TypeNamespace(aggregateType), raw), nil
+}

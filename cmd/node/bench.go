@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 
 	"flag"
 	"fmt"
@@ -20,11 +21,12 @@ import (
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/pipeline"
+	"github.com/factum-dev/factum/server"
 )
 
 // benchConfig is what `node bench` was asked to do.
 type benchConfig struct {
-	store       storeFlags
+	store       server.Flags
 	aggregates  int
 	concurrency int
 	duration    time.Duration
@@ -62,7 +64,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("node bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c benchConfig
-	c.store.register(fs)
+	c.store.RegisterStore(fs)
 	fs.IntVar(&c.aggregates, "aggregates", 10000, "number of aggregates [FACTUM_AGGREGATES]")
 	fs.IntVar(&c.concurrency, "concurrency", 1000, "commands in flight at once (at most --aggregates) [FACTUM_CONCURRENCY]")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run, unless --commands is set [FACTUM_DURATION]")
@@ -70,39 +72,44 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.payload, "payload", 100, "payload bytes per event [FACTUM_PAYLOAD]")
 	fs.StringVar(&c.out, "out", "bench-result.json", "where to write the JSON result (empty: nowhere) [FACTUM_OUT]")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar [FACTUM_QUIET]")
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := server.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if err := c.store.validate(); err != nil {
+	if err := c.store.Check(stderr); err != nil {
 		return err
 	}
 	storage, err := pipeline.FromEnv(getenv)
 	if err != nil {
-		return fmt.Errorf("%v: %w", err, errUsage)
+		return fmt.Errorf("%v: %w", err, server.ErrUsage)
 	}
 	switch {
 	case c.aggregates < 1:
-		return fmt.Errorf("--aggregates %d: want at least 1: %w", c.aggregates, errUsage)
+		return fmt.Errorf("--aggregates %d: want at least 1: %w", c.aggregates, server.ErrUsage)
 	case c.concurrency < 1 || c.concurrency > c.aggregates:
-		return fmt.Errorf("--concurrency %d: want 1 to --aggregates (%d): %w", c.concurrency, c.aggregates, errUsage)
+		return fmt.Errorf("--concurrency %d: want 1 to --aggregates (%d): %w", c.concurrency, c.aggregates, server.ErrUsage)
 	case c.commands < 0, c.commands == 0 && c.duration <= 0:
-		return fmt.Errorf("want --commands > 0 or a positive --duration: %w", errUsage)
+		return fmt.Errorf("want --commands > 0 or a positive --duration: %w", server.ErrUsage)
 	case c.payload < 0:
-		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, errUsage)
+		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, server.ErrUsage)
 	}
-	log := newLogger(stderr, "error")
-	h, err := newHost(ctx, &c.store, storage, log, registerBench)
+	cfg := c.store.Config
+	cfg.Storage = storage
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	h, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	if err := registerBench(h); err != nil {
+		return err
+	}
 
 	res, acked, err := drive(ctx, h, &c, stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "verifying the journal...\n")
-	if verr := verify(ctx, h.j, acked); verr != nil {
+	if verr := verify(ctx, h.Journal(), acked); verr != nil {
 		res.VerifyError = verr.Error()
 	} else {
 		res.Verified = true
@@ -123,7 +130,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 
 // drive runs the load and returns the result and, per aggregate, the last
 // acknowledged version.
-func drive(ctx context.Context, h *host, c *benchConfig, stderr io.Writer) (*benchResult, map[uuid.UUID]uint64, error) {
+func drive(ctx context.Context, h *server.Server, c *benchConfig, stderr io.Writer) (*benchResult, map[uuid.UUID]uint64, error) {
 	ids := make([]uuid.UUID, c.aggregates)
 	for i := range ids {
 		ids[i] = uuid.New()
@@ -162,7 +169,7 @@ func drive(ctx context.Context, h *host, c *benchConfig, stderr io.Writer) (*ben
 					cmd.Name, cmd.Value = "put-first", PutFirst{Data: payload}
 				}
 				t0 := time.Now()
-				reply, err := h.sys.Dispatch(runCtx, cmd)
+				reply, err := h.System().Dispatch(runCtx, cmd)
 				if err != nil {
 					if runCtx.Err() != nil {
 						if c.commands > 0 {
@@ -196,9 +203,9 @@ func drive(ctx context.Context, h *host, c *benchConfig, stderr io.Writer) (*ben
 		}
 	}
 	res := &benchResult{Journal: "memory", Aggregates: c.aggregates, Concurrency: c.concurrency, Payload: c.payload,
-		SnapshotEvery: c.store.snapshotEvery, GOMAXPROCS: runtime.GOMAXPROCS(0), Seconds: elapsed.Seconds(),
+		SnapshotEvery: c.store.SnapshotEvery(), GOMAXPROCS: runtime.GOMAXPROCS(0), Seconds: elapsed.Seconds(),
 		Commands: all.TotalCount(), Errors: failed.Load()}
-	if c.store.redisURL != "" {
+	if c.store.Config.RedisURL != "" {
 		res.Journal = "redis"
 	}
 	res.CommandsPerS = float64(res.Commands) / elapsed.Seconds()

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/server"
 )
 
 // benchType is the aggregate type `node bench` drives.
@@ -45,9 +44,13 @@ type PutMore struct {
 	Data string `json:"data"`
 }
 
-func registerBench(reg *domain.Registry, sys *actors.System, opts []actors.AggregateOption) error {
-	t := actors.NewAggregateType(benchType, func() *Item { return &Item{} }, opts...)
+// registerBench hosts the bench item on s.
+func registerBench(s *server.Server) error {
+	t := actors.NewAggregateType(benchType, func() *Item { return &Item{} })
 	actors.Create(t, "put-first", func(it *Item, c PutFirst) error { return domain.Raise(it, Put(c)) })
 	actors.Handle(t, "put", func(it *Item, c PutMore) error { return domain.Raise(it, Put(c)) })
-	return errors.Join(domain.Register[Put](reg, "bench.Put"), actors.Register(sys, t))
+	if err := domain.Register[Put](s.Registry(), "bench.Put"); err != nil {
+		return err
+	}
+	return s.Host(t)
 }

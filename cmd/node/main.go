@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/factum-dev/factum/server"
 )
 
 const usage = `usage: node <command> [flags]
@@ -61,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, server.ErrUsage):
 		fmt.Fprintln(stderr, "node:", err)
 		return 2
 	default:
@@ -69,8 +71,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 }
-
-var errUsage = errors.New("usage")
 
 // redisLogger passes go-redis's log lines to slog at debug level.
 type redisLogger struct{ l *slog.Logger }

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
@@ -21,9 +22,9 @@ import (
 	"github.com/factum-dev/factum/wire"
 )
 
-// api is factum's HTTP/JSON API over one actor system.
+// api is factum's HTTP/JSON API over one server's actor system.
 type api struct {
-	h        *host
+	s        *Server
 	sys      *actors.System
 	log      *slog.Logger
 	maxBody  int64
@@ -31,11 +32,11 @@ type api struct {
 	maxLimit int
 }
 
-func newAPI(h *host, log *slog.Logger, maxBody int64, timeout time.Duration) *api {
-	return &api{h: h, sys: h.sys, log: log, maxBody: maxBody, timeout: timeout, maxLimit: 1000}
+func newAPI(s *Server) *api {
+	return &api{s: s, sys: s.sys, log: s.log, maxBody: s.cfg.MaxBody, timeout: s.cfg.RequestTimeout, maxLimit: 1000}
 }
 
-func (a *api) routes() http.Handler {
+func (a *api) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -95,18 +96,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, status, code, err.Error())
 }
 
-// aggregateID reads the {id} path value: a UUID, or any other name, which
-// stands for the name-based (v5) UUID of that name within the aggregate
-// type, so that /v1/bank.Account/alice@example.com is always one account.
-func aggregateID(typ, raw string) (uuid.UUID, error) {
-	if raw == "" {
-		return uuid.Nil, errors.New("empty aggregate id")
-	}
-	if id, err := uuid.Parse(raw); err == nil {
-		return id, nil
-	}
-	return uuid.NewSHA1(uuid.NewSHA1(uuid.NameSpaceURL, []byte("factum:"+typ)), []byte(raw)), nil
-}
+// aggregateID reads an {id}: a UUID, or a name (domain.AggregateID).
+func aggregateID(typ, raw string) (uuid.UUID, error) { return domain.AggregateID(typ, raw) }
 
 type commandResponse struct {
 	ID uuid.UUID `json:"id"`
@@ -199,32 +190,6 @@ func (a *api) types(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"types": a.sys.Types()})
 }
 
-// notification is one entry of the log as the API shows it.
-type notification struct {
-	Partition     int               `json:"partition"`
-	Position      uint64            `json:"position"`
-	AggregateID   uuid.UUID         `json:"aggregate_id"`
-	Version       uint64            `json:"version"`
-	Type          string            `json:"type"`
-	SchemaVersion uint32            `json:"schema_version"`
-	Time          time.Time         `json:"time"`
-	Data          any               `json:"data"`
-	CorrelationID string            `json:"correlation_id,omitempty"`
-	CausationID   string            `json:"causation_id,omitempty"`
-	Extra         map[string]string `json:"extra,omitempty"`
-}
-
-type logResponse struct {
-	Partition int `json:"partition"`
-	// Partitions is the number of partitions of the log.
-	Partitions int `json:"partitions"`
-	// Head is the partition's last position.
-	Head          uint64         `json:"head"`
-	Notifications []notification `json:"notifications"`
-	// Next is the start of the next page.
-	Next uint64 `json:"next"`
-}
-
 func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	partition, err := queryInt(q.Get("partition"), 0)
@@ -282,8 +247,8 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	resp := logResponse{Partition: partition, Partitions: nlog.Partitions(), Head: head,
-		Notifications: make([]notification, 0, len(ns)), Next: uint64(start)}
+	resp := eventlog.Page{Partition: partition, Partitions: nlog.Partitions(), Head: head,
+		Notifications: make([]eventlog.PageEntry, 0, len(ns)), Next: uint64(start)}
 	for _, n := range ns {
 		e, err := nlog.Decode(ctx, n)
 		if err != nil {
@@ -294,10 +259,15 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 		if enc, err := a.sys.App().Registry().Encode(e.Data); err == nil {
 			schema = enc.SchemaVersion // the version e.Data is at, after upcasting
 		}
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			a.fail(w, r, fmt.Errorf("log position %d: %s as JSON: %w", n.Position, n.Type, err))
+			return
+		}
 		resp.Head = max(resp.Head, n.Position)
-		resp.Notifications = append(resp.Notifications, notification{
+		resp.Notifications = append(resp.Notifications, eventlog.PageEntry{
 			Partition: n.Partition, Position: n.Position, AggregateID: n.AggregateID, Version: n.Version,
-			Type: n.Type, SchemaVersion: schema, Time: n.Time, Data: e.Data, CorrelationID: n.Meta.CorrelationID,
+			Type: n.Type, SchemaVersion: schema, Time: n.Time, Data: data, CorrelationID: n.Meta.CorrelationID,
 			CausationID: n.Meta.CausationID, Extra: n.Meta.Extra,
 		})
 		resp.Next = n.Position + 1
@@ -309,8 +279,8 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 // and lag in each partition.
 func (a *api) projections(w http.ResponseWriter, r *http.Request) {
 	out := []projectionStatus{}
-	if a.h.runner != nil {
-		for _, s := range a.h.runner.Status() {
+	if r := a.s.Runner(); r != nil {
+		for _, s := range r.Status() {
 			out = append(out, projectionStatus{Status: s, TimeLagMS: float64(s.TimeLag) / 1e6})
 		}
 	}
@@ -337,7 +307,7 @@ func queryInt(s string, def int) (int, error) {
 // verify checks the hash chain of one aggregate (?aggregate=ID, with
 // ?type= when ID is a name) or of a whole log partition (?partition=N).
 func (a *api) verify(w http.ResponseWriter, r *http.Request) {
-	if a.h.pipe.Chain == nil {
+	if a.s.pipe.Chain == nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "hash chaining is off: start the node with FACTUM_HASH_CHAIN=true")
 		return
 	}
@@ -352,14 +322,14 @@ func (a *api) verify(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "bad_request", idErr.Error())
 			return
 		}
-		err = hashchain.Verify(ctx, a.h.j, id)
+		err = hashchain.Verify(ctx, a.s.j, id)
 	case q.Get("partition") != "":
 		p, pErr := queryInt(q.Get("partition"), 0)
-		if pErr != nil || p < 0 || p >= a.h.j.Partitions() {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("partition %q: the log has partitions 0..%d", q.Get("partition"), a.h.j.Partitions()-1))
+		if pErr != nil || p < 0 || p >= a.s.j.Partitions() {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("partition %q: the log has partitions 0..%d", q.Get("partition"), a.s.j.Partitions()-1))
 			return
 		}
-		err = hashchain.VerifyLog(ctx, a.h.j, p)
+		err = hashchain.VerifyLog(ctx, a.s.j, p)
 	default:
 		writeError(w, http.StatusBadRequest, "bad_request", "say what to verify: ?aggregate=ID or ?partition=N")
 		return
@@ -378,12 +348,12 @@ func (a *api) verify(w http.ResponseWriter, r *http.Request) {
 // shred deletes a subject's data key (by default a subject is an
 // aggregate's id): its events stay, but can never be read again.
 func (a *api) shred(w http.ResponseWriter, r *http.Request) {
-	if a.h.pipe.Cipher == nil {
+	if a.s.pipe.Cipher == nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "encryption is off: start the node with FACTUM_CIPHER_KEY and FACTUM_PER_SUBJECT_KEYS=true")
 		return
 	}
 	subject := r.PathValue("subject")
-	if err := a.h.pipe.Cipher.Shred(r.Context(), subject); err != nil {
+	if err := a.s.pipe.Cipher.Shred(r.Context(), subject); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}

@@ -1,12 +1,9 @@
-package main
+package server_test
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,29 +14,14 @@ import (
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples/bank"
-	"github.com/factum-dev/factum/journal/encryption"
-	jmemory "github.com/factum-dev/factum/journal/memory"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/projections"
-	smemory "github.com/factum-dev/factum/snapshots/memory"
+	"github.com/factum-dev/factum/server"
 )
 
 // startNode is startAPI with the example projections running, as node run
-// has them.
+// has them, on a log of two partitions.
 func startNode(t *testing.T) *testServer {
-	mem, err := jmemory.New(jmemory.Config{Partitions: 2})
-	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := &stores{j: mem, snap: smemory.New(), keys: encryption.NewMemoryKeyStore(), closer: func() error { return nil }}
-	h, err := newHostOn(st, pipeline.Config{}, log, nil, registerExamples)
-	require.NoError(t, err)
-	require.NoError(t, h.startProjections(context.Background(), log, exampleProjections(h.sys)...))
-	srv := httptest.NewServer(newAPI(h, log, 1024, 5*time.Second).routes())
-	t.Cleanup(func() {
-		srv.Close()
-		require.NoError(t, h.Close())
-	})
-	return &testServer{Server: srv}
+	return &testServer{Server: startServer(t, server.Config{Partitions: 2, SnapshotEvery: -1}, nil)}
 }
 
 func TestAPITransfersAndProjections(t *testing.T) {

@@ -1,11 +1,9 @@
-package main
+package server_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,11 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/journal/pipeline"
+	"github.com/factum-dev/factum/server"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
@@ -53,24 +51,42 @@ type testServer struct {
 	j *faultyJournal
 }
 
+// startServer starts a server with the examples on fj (or a new memory
+// journal) and serves its API; cfg's zero fields take the test defaults.
+func startServer(t *testing.T, cfg server.Config, j journal.Journal) *httptest.Server {
+	if j == nil {
+		mem, err := jmemory.New(jmemory.Config{Partitions: max(cfg.Partitions, 1)})
+		require.NoError(t, err)
+		j = mem
+	}
+	cfg.Stores = &server.Stores{Journal: j, Snapshots: smemory.New()}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1024
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 5 * time.Second
+	}
+	s, err := server.New(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NoError(t, examples.Host(s))
+	require.NoError(t, s.Start(context.Background()))
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, s.Close())
+	})
+	return srv
+}
+
 func startAPI(t *testing.T, storage ...pipeline.Config) *testServer {
 	mem, err := jmemory.New(jmemory.Config{})
 	require.NoError(t, err)
 	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := &stores{j: fj, snap: smemory.New(), keys: encryption.NewMemoryKeyStore(), closer: func() error { return nil }}
-	var cfg pipeline.Config
+	cfg := server.Config{SnapshotEvery: 2}
 	if len(storage) > 0 {
-		cfg = storage[0]
+		cfg.Storage = storage[0]
 	}
-	h, err := newHostOn(st, cfg, log, []actors.AggregateOption{actors.SnapshotEvery(2)}, registerExamples)
-	require.NoError(t, err)
-	srv := httptest.NewServer(newAPI(h, log, 1024, 5*time.Second).routes())
-	t.Cleanup(func() {
-		srv.Close()
-		require.NoError(t, h.Close())
-	})
-	return &testServer{Server: srv, j: fj}
+	return &testServer{Server: startServer(t, cfg, fj), j: fj}
 }
 
 type response struct {

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/factum-dev/factum/journal/pipeline"
+)
+
+// ErrConfig is returned by Config.Validate and New for a setting that is
+// wrong; the error names it.
+var ErrConfig = errors.New("bad server configuration")
+
+// Defaults of Config.
+const (
+	DefaultAddr           = "127.0.0.1:8080"
+	DefaultSnapshotEvery  = 100
+	DefaultPassivateAfter = 2 * time.Minute
+	DefaultMaxBody        = 1 << 20
+	DefaultRequestTimeout = 10 * time.Second
+)
+
+// Config configures a Server. The zero value serves on DefaultAddr from an
+// in-memory journal of one partition.
+type Config struct {
+	// Addr is the HTTP listen address (default DefaultAddr).
+	Addr string
+	// RedisURL names the Redis of the journal, snapshots, data keys and
+	// checkpoints: redis://, rediss:// or unix://. Empty: in memory.
+	RedisURL string
+	// RedisCluster says RedisURL names a Redis Cluster node.
+	RedisCluster bool
+	// Partitions of the global log (default 1), fixed when the journal is
+	// created.
+	Partitions int
+	// SnapshotEvery snapshots an aggregate every N events (0: the default,
+	// DefaultSnapshotEvery; negative: never). An aggregate type's own
+	// SnapshotEvery wins.
+	SnapshotEvery int
+	// PassivateAfter stops an aggregate's actor after this long idle
+	// (default DefaultPassivateAfter). An aggregate type's own wins.
+	PassivateAfter time.Duration
+	// MaxBody is the largest command body in bytes (default DefaultMaxBody).
+	MaxBody int64
+	// RequestTimeout is how long a request may wait for its aggregate
+	// (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// Storage turns on compression, encryption and hash chaining
+	// (pipeline.FromEnv reads it from FACTUM_* variables).
+	Storage pipeline.Config
+	// Stores, when set, are the stores to run on instead of the ones
+	// RedisURL names; the server closes them. For tests and embedding.
+	Stores *Stores
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 1
+	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if c.PassivateAfter == 0 {
+		c.PassivateAfter = DefaultPassivateAfter
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports the first setting that is wrong, naming it.
+func (c Config) Validate() error {
+	switch {
+	case c.Partitions < 0:
+		return fmt.Errorf("server: Config.Partitions = %d: want at least 1: %w", c.Partitions, ErrConfig)
+	case c.PassivateAfter < 0:
+		return fmt.Errorf("server: Config.PassivateAfter = %v: want a positive duration: %w", c.PassivateAfter, ErrConfig)
+	case c.MaxBody < 0:
+		return fmt.Errorf("server: Config.MaxBody = %d: want at least 1: %w", c.MaxBody, ErrConfig)
+	case c.RequestTimeout < 0:
+		return fmt.Errorf("server: Config.RequestTimeout = %v: want a positive duration: %w", c.RequestTimeout, ErrConfig)
+	case c.RedisURL != "" && !strings.Contains(c.RedisURL, "://"):
+		return fmt.Errorf("server: Config.RedisURL %q: want a URL such as redis://localhost:6379/0: %w", c.RedisURL, ErrConfig)
+	case c.RedisURL != "" && c.Stores != nil:
+		return fmt.Errorf("server: Config.RedisURL and Config.Stores are both set: choose one: %w", ErrConfig)
+	}
+	return c.Storage.Validate()
+}
