@@ -6,7 +6,8 @@
 // Latest(id, max) is one ZREVRANGEBYSCORE, Save is one MULTI/EXEC that
 // replaces a snapshot at the same version. The key carries a hash tag: the
 // aggregate's own ({<id>}) by default, or, with Config.Partitions set to the
-// journal's P and the same KeyPrefix, the journal partition's tag ({pN}),
+// journal's P and the same KeyPrefix, the journal partition's tag ({pN},
+// N = storage.PartitionOf(id, P), the journal's own partition function),
 // so that snapshots sit in the same Cluster slot as the aggregate's events.
 //
 // # Caveats

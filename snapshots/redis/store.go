@@ -14,9 +14,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/factum-dev/factum/domain"
-	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/proto/factumpb"
 	"github.com/factum-dev/factum/snapshots"
+	"github.com/factum-dev/factum/storage"
 )
 
 // Store is a snapshots.Store on Redis.
@@ -52,7 +52,7 @@ func New(cfg Config) (*Store, error) {
 func (s *Store) key(id uuid.UUID) string {
 	h := hex.EncodeToString(id[:])
 	if s.cfg.Partitions > 0 {
-		p := journal.PartitionOf(id, s.cfg.Partitions)
+		p := storage.PartitionOf(id, s.cfg.Partitions)
 		return s.cfg.KeyPrefix + "{p" + strconv.Itoa(p) + "}:s:" + h
 	}
 	return s.cfg.KeyPrefix + "{" + h + "}:s"
