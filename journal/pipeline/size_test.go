@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/domain"
-	"github.com/factum-dev/factum/journal/compression"
+	"github.com/factum-dev/factum/storage/compression"
 )
 
 // TestCompressionSizes measures the stored payload bytes of the examples'

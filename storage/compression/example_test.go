@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/compression"
+	"github.com/factum-dev/factum/storage/compression"
 )
 
 func Example() {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/compression"
 	"github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/storage/compression"
 )
 
 func newCompressor(t *testing.T, alg string) *compression.Compressor {

@@ -13,6 +13,11 @@
 // Compression runs before encryption (ciphertext does not compress) and
 // before hash chaining, which hashes the bytes as stored.
 //
+// The package serves events and snapshots alike, so it lives under
+// storage/ rather than under either port: it imports journal and snapshots
+// (for the two Transform interfaces and journal.ErrCorrupt), and neither of
+// them imports it. storage/pipeline puts it in place from configuration.
+//
 // # Caveats
 //
 // Small payloads rarely shrink: JSON events of a few dozen bytes are often
