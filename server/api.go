@@ -16,9 +16,9 @@ import (
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/eventlog"
-	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/storage/encryption"
 	"github.com/factum-dev/factum/wire"
 )
 

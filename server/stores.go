@@ -8,8 +8,6 @@ import (
 
 	"github.com/factum-dev/factum/internal/redisconn"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
-	"github.com/factum-dev/factum/journal/encryption/rediskeys"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	jredis "github.com/factum-dev/factum/journal/redis"
 	"github.com/factum-dev/factum/projections"
@@ -17,6 +15,8 @@ import (
 	"github.com/factum-dev/factum/snapshots"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
+	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/encryption/rediskeys"
 )
 
 // Stores are what a server runs on: the journal, the snapshot store, the

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/snapshots"
 	"github.com/factum-dev/factum/storage/compression"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 // Environment variables read by FromEnv.

@@ -15,12 +15,12 @@ import (
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/snapshots"
 	"github.com/factum-dev/factum/storage/compression"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 func randomKey() string {

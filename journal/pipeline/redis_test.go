@@ -9,11 +9,11 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/internal/redistest"
-	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/journal/pipeline"
 	jredis "github.com/factum-dev/factum/journal/redis"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 // dump returns every value stored in Redis, whatever its type.

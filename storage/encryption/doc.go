@@ -29,7 +29,14 @@
 // as data written under them is to be read.
 //
 // KeyStore is the port for data keys; MemoryKeyStore is the in-memory one,
-// and keystoretest is the conformance suite every KeyStore passes.
+// storage/encryption/rediskeys the one on Redis, and
+// storage/encryption/keystoretest the conformance suite every KeyStore
+// passes.
+//
+// The package serves events and snapshots alike, so it lives under
+// storage/ rather than under either port: it imports journal and snapshots
+// (for the two Transform interfaces and journal.ErrCorrupt), and neither of
+// them imports it. storage/pipeline puts it in place from configuration.
 //
 // # Caveats
 //

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 func ExampleCipher_Shred() {

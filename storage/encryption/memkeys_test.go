@@ -3,8 +3,8 @@ package encryption_test
 import (
 	"testing"
 
-	"github.com/factum-dev/factum/journal/encryption"
-	"github.com/factum-dev/factum/journal/encryption/keystoretest"
+	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/encryption/keystoretest"
 )
 
 func TestMemoryKeyStore(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/encryption"
 	"github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 type Registered struct {

@@ -8,7 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/factum-dev/factum/journal/encryption"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 // Config configures a Store.

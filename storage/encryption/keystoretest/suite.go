@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/factum-dev/factum/journal/encryption"
+	"github.com/factum-dev/factum/storage/encryption"
 )
 
 // Factory returns a new, empty key store for one test; the test's cleanup

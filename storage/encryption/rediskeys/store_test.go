@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/factum-dev/factum/internal/redistest"
-	"github.com/factum-dev/factum/journal/encryption"
-	"github.com/factum-dev/factum/journal/encryption/keystoretest"
-	"github.com/factum-dev/factum/journal/encryption/rediskeys"
+	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/encryption/keystoretest"
+	"github.com/factum-dev/factum/storage/encryption/rediskeys"
 )
 
 var prefixes atomic.Int64
