@@ -18,9 +18,9 @@ import (
 	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/server"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // faultyJournal fails the appends of chosen aggregates with chosen errors.

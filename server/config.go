@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/factum-dev/factum/journal/pipeline"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // ErrConfig is returned by Config.Validate and New for a setting that is

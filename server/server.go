@@ -14,8 +14,8 @@ import (
 	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/projections"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // ErrStarted is returned by Host and Run after the server started, and by

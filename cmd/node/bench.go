@@ -20,8 +20,8 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/journal"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/server"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // benchConfig is what `node bench` was asked to do.

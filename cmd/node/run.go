@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/factum-dev/factum/examples"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/server"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // runNode is `node run`: a server hosting the examples.

@@ -10,10 +10,10 @@ import (
 
 	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal/hashchain"
-	"github.com/factum-dev/factum/journal/pipeline"
 	jredis "github.com/factum-dev/factum/journal/redis"
 	sredis "github.com/factum-dev/factum/snapshots/redis"
 	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // dump returns every value stored in Redis, whatever its type.

@@ -18,6 +18,10 @@
 // hash chain (a snapshot is derived data: it can be rebuilt from the
 // events, which are chained).
 //
+// The pipeline composes the journal and the snapshot store, so it sits
+// above both, beside the features it assembles (storage/compression,
+// storage/encryption, journal/hashchain); neither port imports it.
+//
 // Every feature writes headers that say what it did, so turning a feature
 // on, off or changing the algorithm needs no migration: old records read
 // back as long as the keys they were written with are still known.

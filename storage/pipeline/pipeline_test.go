@@ -17,10 +17,10 @@ import (
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/journal/memory"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/snapshots"
 	"github.com/factum-dev/factum/storage/compression"
 	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 func randomKey() string {

@@ -12,7 +12,7 @@ import (
 
 // TestCompressionSizes measures the stored payload bytes of the examples'
 // events and snapshots with each algorithm (go test -v -run
-// CompressionSizes ./journal/pipeline). It fails only if compression ever
+// CompressionSizes ./storage/pipeline). It fails only if compression ever
 // makes a payload bigger.
 func TestCompressionSizes(t *testing.T) {
 	reg := benchRegistry()

@@ -12,8 +12,8 @@ import (
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/memory"
-	"github.com/factum-dev/factum/journal/pipeline"
 	"github.com/factum-dev/factum/storage/encryption"
+	"github.com/factum-dev/factum/storage/pipeline"
 )
 
 // Account events as a bank would store them: more fields than the
