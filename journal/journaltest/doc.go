@@ -10,4 +10,8 @@
 //			return j
 //		})
 //	}
+//
+// A journal that does more than the port asks, such as a wrapper that adds
+// headers of its own (journal/hashchain), says so in Features and calls
+// RunWith instead.
 package journaltest

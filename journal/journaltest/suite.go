@@ -23,12 +23,16 @@ import (
 type Factory func(t testing.TB, partitions int) journal.Journal
 
 // Run runs the conformance suite against journals made by newJournal.
-func Run(t *testing.T, newJournal Factory) {
+func Run(t *testing.T, newJournal Factory) { RunWith(t, newJournal, Features{}) }
+
+// RunWith runs the conformance suite against journals made by newJournal,
+// which have the given features.
+func RunWith(t *testing.T, newJournal Factory, features Features) {
 	tests := []struct {
 		name string
 		fn   func(*testing.T, Factory)
 	}{
-		{"RoundTrip", testRoundTrip},
+		{"RoundTrip", func(t *testing.T, f Factory) { testRoundTrip(t, f, features) }},
 		{"ReadRange", testReadRange},
 		{"UnknownAggregate", testUnknownAggregate},
 		{"StaleExpectedVersion", testStaleExpectedVersion},
@@ -75,7 +79,7 @@ func ctx(t testing.TB) context.Context {
 	return c
 }
 
-func testRoundTrip(t *testing.T, f Factory) {
+func testRoundTrip(t *testing.T, f Factory, features Features) {
 	j := open(t, f, 1)
 	c := ctx(t)
 	id := uuid.New()
@@ -90,7 +94,7 @@ func testRoundTrip(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	for i := range recs {
-		assertSameRecord(t, recs[i], got[i])
+		assertSameRecord(t, recs[i], got[i], features)
 	}
 	last, err = j.Append(c, id, 3, Records(id, 4, 1))
 	require.NoError(t, err)
@@ -100,7 +104,7 @@ func testRoundTrip(t *testing.T, f Factory) {
 	assert.Len(t, got, 4)
 }
 
-func assertSameRecord(t testing.TB, want, got journal.Record) {
+func assertSameRecord(t testing.TB, want, got journal.Record, features Features) {
 	t.Helper()
 	assert.Equal(t, want.AggregateID, got.AggregateID)
 	assert.Equal(t, want.Version, got.Version)
@@ -114,9 +118,16 @@ func assertSameRecord(t testing.TB, want, got journal.Record) {
 	for k, v := range want.Meta.Extra {
 		assert.Equal(t, v, got.Meta.Extra[k])
 	}
-	assert.Equal(t, len(want.Headers), len(got.Headers))
 	for k, v := range want.Headers {
-		assert.Equal(t, v, got.Headers[k])
+		gv, ok := got.Headers[k]
+		assert.True(t, ok, "version %d: appended header %q does not read back", want.Version, k)
+		assert.Equal(t, v, gv, "version %d: header %q", want.Version, k)
+	}
+	for k := range got.Headers {
+		if _, ok := want.Headers[k]; !ok && !features.adds(k) {
+			assert.Fail(t, "header that was not appended",
+				"version %d: Read returned header %q, which was not appended (Features.AddedHeaders: %q)", want.Version, k, features.AddedHeaders)
+		}
 	}
 }
 
