@@ -10,7 +10,10 @@
 // VerifyLog every chain of a partition of the global log; both return the
 // first broken link as a *BrokenLinkError naming the aggregate and version
 // (errors.Is ErrBrokenChain and journal.ErrCorrupt). Read and Select also
-// check the records they return (Config.TrustReads turns that off).
+// check the records they return (Config.TrustReads turns that off). A
+// hash-chained Journal is a journal.Journal in full: it passes the
+// conformance suite of journal/journaltest, which allows for its two
+// headers (Features.AddedHeaders).
 //
 // Hashes are over the records as stored: after compression and
 // encryption. Verifying needs no key, an auditor can verify a journal it
