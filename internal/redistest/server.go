@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -136,6 +137,14 @@ func (s *Server) args() []string {
 		"--daemonize", "no", "--protected-mode", "no", "--save", "",
 		"--appendonly", map[bool]string{true: "yes", false: "no"}[s.opts.AOF],
 		"--appendfsync", s.opts.Fsync,
+		// A torn AOF tail (a SIGKILL during the server's write) stops the
+		// start instead of being cut by the server: redis-server 7.0 cuts
+		// it after the last complete command even inside a MULTI/EXEC
+		// block (every Lua script with more than one write is one), which
+		// leaves a MULTI without EXEC in the file, and the next restart
+		// then applies half a script. Restart repairs the tail with
+		// redis-check-aof, which cuts before the MULTI.
+		"--aof-load-truncated", "no",
 	}
 	if s.sock != "" {
 		a = append(a, "--unixsocket", s.sock, "--unixsocketperm", "700")
@@ -254,20 +263,47 @@ func (s *Server) Stop() {
 }
 
 // Restart starts the server again on the same address and directory (so it
-// reloads its AOF), stopping it first with SIGKILL if it still runs.
+// reloads its AOF), stopping it first with SIGKILL if it still runs. When
+// the server refuses to start because its AOF ends in a torn write (it was
+// killed while writing), Restart repairs the AOF as an operator would,
+// with redis-check-aof --fix (which drops the torn command and, inside a
+// MULTI/EXEC block, the whole block), and starts it again.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.kill()
 	var err error
+	repaired := false
 	for range 50 { // the old socket may linger for a moment
 		if err = s.start(); err == nil {
 			return
 		}
-		if !strings.Contains(s.LogTail(), "Address already in use") {
+		tail := s.LogTail()
+		if s.opts.AOF && !repaired && strings.Contains(tail, "Unexpected end of file reading the append only file") {
+			if err = s.repairAOF(); err != nil {
+				break
+			}
+			repaired = true
+			continue
+		}
+		if !strings.Contains(tail, "Address already in use") {
 			break
 		}
 	}
 	s.t.Fatalf("redistest: restart redis-server: %v\n%s", err, s.LogTail())
+}
+
+// repairAOF runs redis-check-aof --fix on the server's AOF manifest,
+// answering its question with yes.
+func (s *Server) repairAOF() error {
+	cmd := exec.Command("redis-check-aof", "--fix", filepath.Join("appendonlydir", "appendonly.aof.manifest"))
+	cmd.Dir = s.dir
+	cmd.Stdin = strings.NewReader("y\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("redis-check-aof --fix: %w\n%s", err, out)
+	}
+	s.t.Logf("redistest: repaired the torn AOF tail of the server at %s:\n%s", s.Addr(), bytes.TrimSpace(out))
+	return nil
 }
 
 func (s *Server) stop() {
