@@ -27,6 +27,12 @@ var (
 	ErrClosed = errors.New("journal closed")
 	// ErrPartition is returned for a partition number outside 0..P-1.
 	ErrPartition = errors.New("no such partition")
+	// ErrFenced is returned by Append when the journal is fenced (it runs
+	// in a cluster) and the writer does not hold the current lease of the
+	// aggregate's partition: another node owns it now, or the lease
+	// expired. The storage checked the lease in the same atomic step as the
+	// append: nothing was written.
+	ErrFenced = errors.New("append fenced: the writer's lease on the partition is not current")
 	// ErrCorrupt is returned when a stored record cannot be read back as it
 	// was written (a transform fails to verify or decode it).
 	ErrCorrupt = errors.New("corrupt record")

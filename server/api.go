@@ -76,7 +76,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusBadRequest
 	case code == "rejected", code == "conflict", code == "already_exists":
 		status = http.StatusConflict
-	case code == "unavailable", code == "closed":
+	case code == "unavailable", code == "closed", code == "fenced", code == "moved":
 		status = http.StatusServiceUnavailable
 	case code == "outcome_unknown", code == "timeout":
 		status = http.StatusGatewayTimeout

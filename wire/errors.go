@@ -21,7 +21,17 @@ const (
 	CodeTimeout        = "timeout"
 	CodeClosed         = "closed"
 	CodeInternal       = "internal"
+	// CodeFenced: the append was refused by the storage because the
+	// writer's lease on the partition is not current; nothing was written.
+	CodeFenced = "fenced"
+	// CodeMoved: the node asked does not own the aggregate's partition
+	// (any more); nothing was run. Ask the owner.
+	CodeMoved = "moved"
 )
+
+// ErrMoved is what CodeMoved stands for: the node does not own the
+// aggregate's partition, and did not run the command.
+var ErrMoved = errors.New("partition not owned by this node")
 
 // ErrorCode maps an error returned by the actor system to its code: ""
 // for nil, CodeInternal for an error it does not know.
@@ -37,6 +47,10 @@ func ErrorCode(err error) string {
 		return CodeRejected
 	case errors.Is(err, journal.ErrVersionConflict):
 		return CodeConflict
+	case errors.Is(err, journal.ErrFenced):
+		return CodeFenced
+	case errors.Is(err, ErrMoved):
+		return CodeMoved
 	case errors.Is(err, journal.ErrOutcomeUnknown):
 		return CodeOutcomeUnknown
 	case errors.Is(err, journal.ErrUnavailable):
@@ -74,6 +88,10 @@ func Error(code, msg string) error {
 		sentinel = journal.ErrVersionConflict
 	case CodeOutcomeUnknown:
 		sentinel = journal.ErrOutcomeUnknown
+	case CodeFenced:
+		sentinel = journal.ErrFenced
+	case CodeMoved:
+		sentinel = ErrMoved
 	case CodeUnavailable:
 		sentinel = journal.ErrUnavailable
 	case CodeBadRequest:

@@ -16,7 +16,7 @@ func TestErrorCodesRoundTrip(t *testing.T) {
 	for _, err := range []error{
 		actors.ErrAggregateNotFound, actors.ErrAlreadyExists, actors.ErrRejected,
 		journal.ErrVersionConflict, journal.ErrOutcomeUnknown, journal.ErrUnavailable,
-		actors.ErrBadCommand, actors.ErrClosed,
+		actors.ErrBadCommand, actors.ErrClosed, journal.ErrFenced, wire.ErrMoved,
 	} {
 		wrapped := fmt.Errorf("somewhere: %w", err)
 		code := wire.ErrorCode(wrapped)

@@ -32,6 +32,7 @@ type request struct {
 	part     int
 	id       uuid.UUID
 	key      string
+	token    string // the writer's lease token (fenced journal), or ""
 	expected uint64
 	payloads [][]byte
 	size     int
@@ -154,17 +155,25 @@ func (c *committer) take() []*request {
 // send runs one batch: one script call per partition, all in one pipeline.
 func (c *committer) send(batch []*request) {
 	j := c.j
-	groups := map[int][]*request{}
-	var order []int
+	// A partition's appends go in one call; in a fenced journal, one call
+	// per partition and lease token (a token changes when a lease is
+	// acquired again).
+	type group struct {
+		part  int
+		token string
+	}
+	groups := map[group][]*request{}
+	var order []group
 	for _, r := range batch {
-		if _, ok := groups[r.part]; !ok {
-			order = append(order, r.part)
+		g := group{r.part, r.token}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
-		groups[r.part] = append(groups[r.part], r)
+		groups[g] = append(groups[g], r)
 	}
 	calls := make([]*call, len(order))
-	for i, p := range order {
-		calls[i] = newCall(p, groups[p], &j.keys)
+	for i, g := range order {
+		calls[i] = newCall(g.part, g.token, groups[g], &j.keys)
 	}
 	ctx := context.Background()
 	j.exec(ctx, calls)
@@ -176,6 +185,7 @@ func (c *committer) send(batch []*request) {
 // call is one append-script call: the appends of a batch to one partition.
 type call struct {
 	part    int
+	fenced  bool // the call runs fencedAppendScript
 	reqs    []*request
 	keys    []string
 	args    []any
@@ -184,15 +194,22 @@ type call struct {
 	replErr error // the replicas did not confirm
 }
 
-func newCall(part int, reqs []*request, k *keys) *call {
-	keys := make([]string, 0, 2+len(reqs))
+func newCall(part int, token string, reqs []*request, k *keys) *call {
+	fenced := token != ""
+	keys := make([]string, 0, 3+len(reqs))
 	keys = append(keys, k.parts[part].head, k.parts[part].log)
-	n := 1
+	n := 2
+	if fenced {
+		keys = append(keys, k.parts[part].lease)
+	}
 	for _, r := range reqs {
 		keys = append(keys, r.key)
 		n += 2 + len(r.payloads)
 	}
 	args := make([]any, 0, n)
+	if fenced {
+		args = append(args, token)
+	}
 	args = append(args, len(reqs))
 	for _, r := range reqs {
 		args = append(args, r.expected, len(r.payloads))
@@ -200,7 +217,7 @@ func newCall(part int, reqs []*request, k *keys) *call {
 			args = append(args, p)
 		}
 	}
-	return &call{part: part, reqs: reqs, keys: keys, args: args}
+	return &call{part: part, fenced: fenced, reqs: reqs, keys: keys, args: args}
 }
 
 // answer tells every request of the call its outcome.
@@ -214,6 +231,8 @@ func (c *call) answer() {
 		switch {
 		case c.unsent != nil:
 			res.err = fmt.Errorf("redis journal: append to aggregate %s at version %d: %w: %w", r.id, r.expected, journal.ErrUnavailable, c.unsent)
+		case isFenced(err):
+			res.err = fmt.Errorf("redis journal: append to aggregate %s at version %d under lease %s: %w (%v)", r.id, r.expected, r.token, journal.ErrFenced, err)
 		case err != nil:
 			res.err = fmt.Errorf("redis journal: append to aggregate %s at version %d: %w: %w", r.id, r.expected, writeOutcome(err), err)
 		case vals[i] < 0:

@@ -61,6 +61,14 @@ type Config struct {
 	Replicas       int
 	ReplicaTimeout time.Duration
 
+	// Fence, when set, fences every append: it is sent with the token of
+	// the lease its writer holds on the aggregate's partition (Fence.Token),
+	// and the append script writes nothing and the append fails with
+	// journal.ErrFenced unless the partition's lease (see Journal.Acquire)
+	// holds that token at that moment. Nil (single node): appends are not
+	// fenced.
+	Fence Fence
+
 	// Logger receives the journal's logs (nil: discard).
 	Logger *slog.Logger
 }

@@ -12,3 +12,12 @@ var (
 	// partition.
 	ErrPartitionsMismatch = errors.New("partitions differ from the journal's")
 )
+
+var (
+	// ErrLeaseHeld is returned by Acquire when the partition's lease is
+	// held (by another holder, or by the caller, who renews it instead).
+	ErrLeaseHeld = errors.New("lease held")
+	// ErrLeaseLost is returned by Renew when the lease is no longer the
+	// partition's: it expired, or was released.
+	ErrLeaseLost = errors.New("lease lost")
+)

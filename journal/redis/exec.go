@@ -12,13 +12,13 @@ import (
 // run: it is sent again as EVAL, which loads the script.
 func (j *Journal) exec(ctx context.Context, calls []*call) {
 	for _, c := range calls {
-		c.cmd = j.appendS.cmd(ctx, c.keys, c.args)
+		c.cmd = j.scriptOf(c).cmd(ctx, c.keys, c.args)
 	}
 	j.pipeline(ctx, calls)
 	var again []*call
 	for _, c := range calls {
 		if c.unsent == nil && isNoScript(c.cmd.Err()) {
-			c.cmd = j.appendS.evalCmd(ctx, c.keys, c.args)
+			c.cmd = j.scriptOf(c).evalCmd(ctx, c.keys, c.args)
 			c.replErr = nil
 			again = append(again, c)
 		}
@@ -71,4 +71,12 @@ func (j *Journal) pipeline(ctx context.Context, calls []*call) {
 			}
 		}
 	}
+}
+
+// scriptOf is the script a call runs.
+func (j *Journal) scriptOf(c *call) script {
+	if c.fenced {
+		return j.fencedS
+	}
+	return j.appendS
 }

@@ -28,7 +28,9 @@ type Journal struct {
 	cluster *goredis.ClusterClient // cluster, or nil
 	keys    keys
 	appendS script
+	fencedS script
 	readS   script
+	leaseS  leaseScripts
 	com     *committer
 
 	mu     sync.RWMutex // guards closed
@@ -49,7 +51,8 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
 	}
 	j := &Journal{cfg: cfg, keys: newKeys(cfg.KeyPrefix, cfg.Partitions),
-		appendS: newScript(appendScript), readS: newScript(readScript), client: client}
+		appendS: newScript(appendScript), fencedS: newScript(fencedAppendScript), readS: newScript(readScript),
+		leaseS: newLeaseScripts(), client: client}
 	switch c := client.(type) {
 	case *goredis.ClusterClient:
 		j.cluster = c
@@ -84,7 +87,7 @@ func (j *Journal) open(ctx context.Context) error {
 			want, j.cfg.KeyPrefix, got, ErrPartitionsMismatch)
 	}
 	load := func(ctx context.Context, c *goredis.Client) error {
-		for _, s := range []script{j.appendS, j.readS} {
+		for _, s := range []script{j.appendS, j.fencedS, j.readS, j.leaseS.acquire, j.leaseS.renew, j.leaseS.release} {
 			if err := s.Load(ctx, c).Err(); err != nil {
 				return err
 			}
@@ -124,7 +127,14 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 		return 0, err
 	}
 	part := journal.PartitionOf(id, j.cfg.Partitions)
-	r := &request{part: part, id: id, key: j.keys.aggregate(part, id), expected: expected,
+	var token string
+	if j.cfg.Fence != nil {
+		if token = j.cfg.Fence.Token(part); token == "" {
+			return 0, fmt.Errorf("redis journal: append to aggregate %s at version %d: this node holds no lease on partition %d: %w",
+				id, expected, part, journal.ErrFenced)
+		}
+	}
+	r := &request{part: part, id: id, key: j.keys.aggregate(part, id), token: token, expected: expected,
 		payloads: make([][]byte, len(records)), done: make(chan result, 1)}
 	for i := range records {
 		b, err := encode(&records[i])

@@ -18,6 +18,10 @@ import (
 //	                          an event
 //	<prefix>{pN}:a:<id hex>   list: the aggregate's log positions, by
 //	                          version (LLEN is the aggregate's version)
+//	<prefix>{pN}:lease        string "<epoch>/<holder>" with a TTL: the
+//	                          partition's lease, in a cluster (see Lease)
+//	<prefix>{pN}:epoch        counter: the last lease epoch given out; it
+//	                          never goes back
 //
 // An aggregate costs one small list (about 200 bytes plus a few bytes per
 // event) instead of a stream of its own (about 4.3 KB each), and its
@@ -28,16 +32,18 @@ type keys struct {
 }
 
 type partKeys struct {
-	tag  string // <prefix>{pN}:
-	head string
-	log  string
+	tag   string // <prefix>{pN}:
+	head  string
+	log   string
+	lease string
+	epoch string
 }
 
 func newKeys(prefix string, partitions int) keys {
 	k := keys{prefix: prefix, parts: make([]partKeys, partitions)}
 	for n := range k.parts {
 		tag := prefix + "{p" + strconv.Itoa(n) + "}:"
-		k.parts[n] = partKeys{tag: tag, head: tag + "head", log: tag + "log"}
+		k.parts[n] = partKeys{tag: tag, head: tag + "head", log: tag + "log", lease: tag + "lease", epoch: tag + "epoch"}
 	}
 	return k
 }

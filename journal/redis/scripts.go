@@ -19,12 +19,32 @@ import (
 // that append is written). Positions follow the head without gaps; the log
 // entry of position p has id "p-0".
 const appendScript = `
+local kb, ab = 2, 1
+` + appendBody
+
+// fencedAppendScript is appendScript behind a lease check, for a journal
+// with a Fence: the partition's lease must hold the writer's token, or
+// nothing is written and the script fails with a FENCED error.
+//
+//	KEYS[1] head, KEYS[2] log, KEYS[3] lease, KEYS[3+i] the aggregate of append i
+//	ARGV[1] the writer's lease token, ARGV[2] m, then as appendScript
+const fencedAppendScript = `
+local lease = redis.call('GET', KEYS[3])
+if lease ~= ARGV[1] then
+  return redis.error_reply('FENCED partition lease is ' .. tostring(lease) .. ', not ' .. ARGV[1])
+end
+local kb, ab = 3, 2
+` + appendBody
+
+// appendBody is the appends of appendScript: kb is the index of the key
+// before the first aggregate's, ab the index of m in ARGV.
+const appendBody = `
 local head = tonumber(redis.call('GET', KEYS[1]) or '0')
 local start = head
 local out = {}
-local a = 2
-for i = 1, tonumber(ARGV[1]) do
-  local key = KEYS[2 + i]
+local a = ab + 1
+for i = 1, tonumber(ARGV[ab]) do
+  local key = KEYS[kb + i]
   local expected = tonumber(ARGV[a])
   local n = tonumber(ARGV[a + 1])
   a = a + 2
@@ -126,4 +146,8 @@ func (noRetry) NoRetry() bool { return true }
 
 func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+}
+
+func isFenced(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "FENCED")
 }
