@@ -11,6 +11,7 @@ import (
 
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/snapshots"
 )
 
 // aggregateActor is the persistent actor of one aggregate. Its mailbox
@@ -148,8 +149,14 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	}
 	after := a.agg.Version()
 	a.seen.add(accepted{ID: c.commandID, Version: after, Position: pos})
-	if rt.policy(before, after) {
+	switch v := snapshots.Due(rt.policy, before, after); {
+	case v == 0:
+	case v == after:
 		a.snapshot()
+	default:
+		// The command passed the version the policy names: the writer
+		// rebuilds the aggregate at that version, off the command path.
+		a.r.sys.snapshots.enqueueAt(rt, a.id, v)
 	}
 	return Reply{Version: after, Position: pos}, false, nil
 }

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,8 +137,15 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 		typ:    ct,
 		decode: func(payload []byte) (any, error) {
 			var v C
-			if err := json.Unmarshal(payload, &v); err != nil {
+			// A field the command does not have is an error that names
+			// it: a misspelt field is never silently dropped.
+			d := json.NewDecoder(bytes.NewReader(payload))
+			d.DisallowUnknownFields()
+			if err := d.Decode(&v); err != nil {
 				return nil, err
+			}
+			if d.More() {
+				return nil, errors.New("more than one JSON value")
 			}
 			return v, nil
 		},

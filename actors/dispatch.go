@@ -46,7 +46,7 @@ type Reply struct {
 	Position uint64 `json:"position"`
 	// Duplicate is true when the command id had been accepted before and
 	// this is its first reply again.
-	Duplicate bool `json:"duplicate,omitempty"`
+	Duplicate bool `json:"duplicate"`
 }
 
 // Dispatch sends a command to its aggregate's actor, activating the actor

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/domain"
 )
 
 func TestIdempotentRetry(t *testing.T) {
@@ -85,6 +86,33 @@ func TestSnapshotAndTailRecovery(t *testing.T) {
 	assert.Equal(t, 1121, e.get(id).Value)
 	want, _ := e.fromJournal(id)
 	assert.Equal(t, want.Value, e.get(id).Value)
+}
+
+// A command that takes an aggregate past a multiple of N without
+// stopping on it (1 -> 3 with N = 2) snapshots the multiple (version 2),
+// as the seeds do, with the command ids it had then.
+func TestSnapshotAtMultipleOfN(t *testing.T) {
+	e := newEnv(t, actors.SnapshotEvery(2))
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), e.sys, counterType, id, Open{Start: 5}, actors.WithCommandID("open"))
+	require.NoError(t, err)
+	rep, err := actors.Send(ctx(t), e.sys, counterType, id, Double{}, actors.WithCommandID("double"))
+	require.NoError(t, err)
+	require.EqualValues(t, 3, rep.Version)
+	var snap domain.Snapshot
+	require.Eventually(t, func() bool {
+		snap, err = e.snaps.Latest(ctx(t), id, 0)
+		return err == nil
+	}, 5*time.Second, 5*time.Millisecond)
+	assert.EqualValues(t, 2, snap.Version, "the snapshot of version 2, not 3")
+	assert.JSONEq(t, `{"value":6}`, string(snap.Data))
+	assert.Contains(t, snap.Headers[actors.HeaderRecentCommands], `"open"`)
+
+	e.restart(actors.SnapshotEvery(2))
+	rep, err = actors.Send(ctx(t), e.sys, counterType, id, Double{}, actors.WithCommandID("double"))
+	require.NoError(t, err)
+	assert.True(t, rep.Duplicate, "a command replayed after the snapshot is still known")
+	assert.Equal(t, 7, e.get(id).Value)
 }
 
 func TestPassivation(t *testing.T) {

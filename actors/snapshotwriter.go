@@ -1,7 +1,10 @@
 package actors
 
 import (
+	"context"
 	"sync"
+
+	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/domain"
 )
@@ -11,14 +14,14 @@ import (
 // written is logged and dropped, and never fails a command.
 type snapshotWriter struct {
 	sys   *System
-	queue chan domain.Snapshot
+	queue chan snapshotJob
 	mu    sync.RWMutex // guards closed against enqueue
 	done  bool
 	wg    sync.WaitGroup
 }
 
 func newSnapshotWriter(s *System) *snapshotWriter {
-	w := &snapshotWriter{sys: s, queue: make(chan domain.Snapshot, s.cfg.SnapshotQueue)}
+	w := &snapshotWriter{sys: s, queue: make(chan snapshotJob, s.cfg.SnapshotQueue)}
 	for range s.cfg.SnapshotWriters {
 		w.wg.Add(1)
 		go w.run()
@@ -26,29 +29,75 @@ func newSnapshotWriter(s *System) *snapshotWriter {
 	return w
 }
 
+// snapshotJob is a snapshot to write: one taken already (snap), or one
+// to take of aggregate id at version (rt set).
+type snapshotJob struct {
+	snap    domain.Snapshot
+	rt      *typeRuntime
+	id      uuid.UUID
+	version uint64
+}
+
 func (w *snapshotWriter) enqueue(s domain.Snapshot) {
+	w.put(snapshotJob{snap: s}, s.Type, s.AggregateID, s.Version)
+}
+
+// enqueueAt queues the snapshot of aggregate id at an earlier version
+// than its actor's, which the writer rebuilds.
+func (w *snapshotWriter) enqueueAt(rt *typeRuntime, id uuid.UUID, version uint64) {
+	w.put(snapshotJob{rt: rt, id: id, version: version}, rt.name, id, version)
+}
+
+func (w *snapshotWriter) put(j snapshotJob, typ string, id uuid.UUID, version uint64) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.done {
 		return
 	}
 	select {
-	case w.queue <- s:
+	case w.queue <- j:
 	default:
-		w.sys.log.Warn("snapshot dropped: the snapshot queue is full", "type", s.Type, "id", s.AggregateID, "version", s.Version)
+		w.sys.log.Warn("snapshot dropped: the snapshot queue is full", "type", typ, "id", id, "version", version)
 	}
 }
 
 func (w *snapshotWriter) run() {
 	defer w.wg.Done()
-	for s := range w.queue {
+	for j := range w.queue {
 		ctx, cancel := w.sys.journalContext()
-		err := w.sys.app.StoreSnapshot(ctx, s)
+		s, err := j.snap, error(nil)
+		if j.rt != nil {
+			if s, err = w.take(ctx, j); err != nil {
+				s = domain.Snapshot{Type: j.rt.name, AggregateID: j.id, Version: j.version}
+			}
+		}
+		if err == nil {
+			err = w.sys.app.StoreSnapshot(ctx, s)
+		}
 		cancel()
 		if err != nil {
 			w.sys.log.Warn("snapshot failed", "type", s.Type, "id", s.AggregateID, "version", s.Version, "err", err)
 		}
 	}
+}
+
+// take rebuilds the aggregate at the job's version and snapshots it, with
+// the recent command ids it had then.
+func (w *snapshotWriter) take(ctx context.Context, j snapshotJob) (domain.Snapshot, error) {
+	l, err := w.sys.app.Rebuild(ctx, j.id, j.version, j.rt.newFn)
+	if err != nil {
+		return domain.Snapshot{}, err
+	}
+	s, err := w.sys.app.Registry().TakeSnapshot(l.Aggregate)
+	if err != nil {
+		return domain.Snapshot{}, err
+	}
+	seen := dedup{max: j.rt.dedup}
+	seen.reset(l.SnapshotHeaders, l.Commands)
+	if h := seen.header(); h != "" {
+		s.Headers = map[string]string{HeaderRecentCommands: h}
+	}
+	return s, nil
 }
 
 // close writes the queued snapshots and stops the writers.

@@ -180,18 +180,35 @@ func (a *Application) Save(ctx context.Context, aggregates ...domain.Aggregate) 
 		}
 		agg.CollectEvents()
 		positions[i] = last
-		if a.policy(name)(before, agg.Version()) {
-			a.snapshotQuietly(ctx, agg)
-		}
+		a.snapshotDue(ctx, name, agg, before)
 	}
 	return positions, nil
 }
 
-// snapshotQuietly saves a snapshot and logs a failure: a snapshot is an
-// optimisation and never fails the save that triggered it.
-func (a *Application) snapshotQuietly(ctx context.Context, agg domain.Aggregate) {
-	if err := a.saveSnapshot(ctx, agg); err != nil {
-		a.cfg.Logger.Warn("snapshot failed", "aggregate", agg.ID(), "version", agg.Version(), "err", err)
+// SnapshotDue returns the version the snapshot policy of the aggregate
+// type asks for after a save from version before to after, or 0.
+func (a *Application) SnapshotDue(typeName string, before, after uint64) uint64 {
+	return snapshots.Due(a.policy(typeName), before, after)
+}
+
+// snapshotDue saves the snapshot the policy asks for after agg was saved
+// from version before: of agg itself when the policy names its version,
+// or rebuilt at the version it names (a save that went from 3 to 5 with
+// SnapshotEvery(4) snapshots version 4). A failure is logged: a snapshot
+// is an optimisation and never fails the save that triggered it.
+func (a *Application) snapshotDue(ctx context.Context, name string, agg domain.Aggregate, before uint64) {
+	v := a.SnapshotDue(name, before, agg.Version())
+	var err error
+	switch {
+	case v == 0:
+		return
+	case v == agg.Version():
+		err = a.saveSnapshot(ctx, agg)
+	default:
+		err = a.TakeSnapshot(ctx, agg.ID(), v)
+	}
+	if err != nil {
+		a.cfg.Logger.Warn("snapshot failed", "aggregate", agg.ID(), "version", v, "err", err)
 	}
 }
 

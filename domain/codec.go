@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/segmentio/encoding/json"
@@ -57,4 +58,25 @@ func (ProtoCodec) Unmarshal(data []byte, v any) error {
 		return fmt.Errorf("domain: proto codec: %T is not a proto.Message", v)
 	}
 	return proto.Unmarshal(data, m)
+}
+
+// describeDecodeError says why a codec could not decode stored bytes
+// without quoting them: codec errors (encoding/json's and its drop-in's)
+// repeat the offending value, which may be personal data, so only the
+// error's kind, the field and the offset are kept.
+func describeDecodeError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(the value)"
+		}
+		return fmt.Sprintf("field %s does not fit Go type %v (byte offset %d)", field, typ.Type, typ.Offset)
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte offset %d", syntax.Offset)
+	default:
+		return fmt.Sprintf("the codec failed (%T)", err)
+	}
 }

@@ -21,4 +21,9 @@ var (
 	// registered type does not know how to read (newer than the code, or
 	// older with no upcaster).
 	ErrSchemaVersion = errors.New("unsupported schema version")
+	// ErrDecode is returned when stored bytes do not decode into their
+	// registered type. The error names the type, the length and where the
+	// codec stopped, never the bytes themselves (they may be personal
+	// data).
+	ErrDecode = errors.New("stored data does not decode")
 )

@@ -228,7 +228,8 @@ func (r *Registry) Decode(e Encoded) (any, error) {
 	}
 	v, err := info.decode(info.codec, data)
 	if err != nil {
-		return nil, fmt.Errorf("domain: decode type %q: %w", e.Type, err)
+		return nil, fmt.Errorf("domain: decode type %q (schema version %d, %d bytes): %s: %w",
+			e.Type, info.version, len(data), describeDecodeError(err), ErrDecode)
 	}
 	return v, nil
 }

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -122,4 +123,29 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	_, err = r.Restore(domain.Snapshot{AggregateID: uuid.New(), Type: "cat.Cat", Version: 1})
 	assert.ErrorIs(t, err, domain.ErrUnknownType)
+}
+
+// A stored event or snapshot that does not decode gives an error that
+// names the type and the length, and never quotes the stored bytes: they
+// may be personal data, and errors end up in logs.
+func TestDecodeErrorsDoNotQuoteData(t *testing.T) {
+	r := registry(t)
+	for name, data := range map[string]string{
+		"not a string":   `{"Trick":4711}`,
+		"invalid JSON":   `{"Trick":secret-4711}`,
+		"truncated JSON": `{"Trick":"secret-4711`,
+	} {
+		_, err := r.Decode(domain.Encoded{Type: "dog.TrickAdded", SchemaVersion: 1, Data: []byte(data)})
+		require.Error(t, err, name)
+		assert.ErrorIs(t, err, domain.ErrDecode, name)
+		assert.NotContains(t, err.Error(), "4711", name)
+		assert.NotContains(t, err.Error(), "secret", name)
+		assert.Contains(t, err.Error(), "dog.TrickAdded", name)
+		assert.Contains(t, err.Error(), fmt.Sprintf("%d bytes", len(data)), name)
+	}
+	_, err := r.Restore(domain.Snapshot{AggregateID: uuid.New(), Type: "dog.Dog", SchemaVersion: 1, Version: 3,
+		Data: []byte(`{"Name":4711}`)})
+	require.ErrorIs(t, err, domain.ErrDecode)
+	assert.NotContains(t, err.Error(), "4711")
+	assert.Contains(t, err.Error(), "version 3")
 }

@@ -80,7 +80,8 @@ func (r *Registry) Restore(s Snapshot) (Aggregate, error) {
 	}
 	a := info.newAggr()
 	if err := info.codec.Unmarshal(data, a); err != nil {
-		return nil, fmt.Errorf("domain: restore aggregate %s version %d (%s): %w", s.AggregateID, s.Version, s.Type, err)
+		return nil, fmt.Errorf("domain: restore aggregate %s version %d (%s, %d bytes): %s: %w",
+			s.AggregateID, s.Version, s.Type, len(data), describeDecodeError(err), ErrDecode)
 	}
 	restoreBase(a, s.AggregateID, s.Version, s.CreatedAt, s.ModifiedAt)
 	return a, nil

@@ -125,6 +125,7 @@ func TestAPICommandsAndQueries(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, id, r.body["id"])
 	assert.EqualValues(t, 1, r.body["version"])
+	assert.Equal(t, false, r.body["duplicate"], "duplicate is always in a command's reply")
 	r = s.post(t, "/v1/dogschool.Dog/"+id+"/add-trick", `{"trick":"roll over"}`, "X-Correlation-ID", "corr-1")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "corr-1", r.header.Get("X-Correlation-ID"))
@@ -204,6 +205,8 @@ func TestAPIErrors(t *testing.T) {
 	}{
 		{"malformed JSON", "POST", "/v1/bank.Account/carol/deposit", `{"amount":`, 400, "bad_request", "not valid JSON"},
 		{"wrong JSON shape", "POST", "/v1/bank.Account/carol/deposit", `{"amount":"ten"}`, 400, "bad_request", "deposit"},
+		{"unknown field", "POST", "/v1/dogschool.Dog/carol/register", `{"nmae":"Carol"}`, 400, "bad_request", `unknown field "nmae"`},
+		{"two JSON values", "POST", "/v1/bank.Account/carol/deposit", `{"amount":1} {"amount":2}`, 400, "bad_request", ""},
 		{"unknown command", "POST", "/v1/bank.Account/carol/embezzle", `{}`, 400, "bad_request", "embezzle"},
 		{"unknown type", "POST", "/v1/bank.Vault/carol/open", `{}`, 404, "unknown_type", "bank.Vault"},
 		{"unknown type on GET", "GET", "/v1/bank.Vault/carol", "", 404, "unknown_type", "bank.Vault"},

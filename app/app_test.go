@@ -1,0 +1,107 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/internal/countertest"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/snapshots"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
+)
+
+type Counter = countertest.Counter
+
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// env is an application on memory stores that the test owns.
+type env struct {
+	app      *app.Application
+	journal  *jmemory.Journal
+	snaps    snapshots.Store
+	counters *app.Repository[*Counter]
+}
+
+func newEnv(t *testing.T, opts ...app.AggregateOption) *env {
+	reg := domain.NewRegistry()
+	countertest.RegisterEvents(reg)
+	j, err := jmemory.New(jmemory.Config{Partitions: 2})
+	require.NoError(t, err)
+	e := &env{journal: j, snaps: smemory.New()}
+	e.app, err = app.New(app.Config{Registry: reg, Journal: j, Snapshots: e.snaps})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, e.app.Close())
+		require.NoError(t, j.Close())
+		require.NoError(t, e.snaps.Close())
+	})
+	e.counters, err = app.NewRepository(e.app, countertest.Type, func() *Counter { return &Counter{} }, opts...)
+	require.NoError(t, err)
+	return e
+}
+
+// newCounter saves a new counter raised to version n.
+func (e *env) newCounter(t *testing.T, n int) *Counter {
+	c := e.counters.New()
+	require.NoError(t, domain.Raise(c, countertest.Opened{Start: 0}))
+	for range n - 1 {
+		require.NoError(t, domain.Raise(c, countertest.Added{By: 1}))
+	}
+	_, err := e.app.Save(ctx(t), c)
+	require.NoError(t, err)
+	return c
+}
+
+// Snapshots are taken at the versions the seeds take them: exactly at
+// multiples of N, even when one save passes a multiple (3 -> 5 with N = 4
+// stores the snapshot of version 4).
+func TestSnapshotAtMultiplesOfN(t *testing.T) {
+	e := newEnv(t, app.SnapshotEvery(4))
+	c := e.newCounter(t, 3)
+	_, err := e.snaps.Latest(ctx(t), c.ID(), 0)
+	require.ErrorIs(t, err, snapshots.ErrNotFound)
+
+	require.NoError(t, domain.Raise(c, countertest.Added{By: 10}))
+	require.NoError(t, domain.Raise(c, countertest.Added{By: 100}))
+	_, err = e.app.Save(ctx(t), c)
+	require.NoError(t, err)
+	s, err := e.snaps.Latest(ctx(t), c.ID(), 0)
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, s.Version, "the snapshot of version 4, not of 5")
+	assert.JSONEq(t, `{"value":12}`, string(s.Data), "the state at version 4")
+
+	got, err := e.counters.Get(ctx(t), c.ID())
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, got.Version())
+	assert.Equal(t, 112, got.Value)
+}
+
+// A second NewRepository for the same name and Go type is fine (two parts
+// of a program may each make one); a different Go type under a name that
+// is taken is an error.
+func TestNewRepositoryTwice(t *testing.T) {
+	e := newEnv(t)
+	again, err := app.NewRepository(e.app, countertest.Type, func() *Counter { return &Counter{} })
+	require.NoError(t, err)
+	c := e.newCounter(t, 2)
+	got, err := again.Get(ctx(t), c.ID())
+	require.NoError(t, err)
+	assert.Equal(t, c.Value, got.Value)
+
+	type otherCounter struct{ Counter }
+	_, err = app.NewRepository(e.app, countertest.Type, func() *otherCounter { return &otherCounter{} })
+	require.ErrorIs(t, err, domain.ErrDuplicateType)
+	assert.Contains(t, err.Error(), countertest.Type)
+	_ = uuid.Nil
+}
