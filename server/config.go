@@ -33,6 +33,10 @@ type Config struct {
 	RedisURL string
 	// RedisCluster says RedisURL names a Redis Cluster node.
 	RedisCluster bool
+	// RedisKeyPrefix starts every Redis key the server writes (default
+	// "factum:"; the data keys go under <prefix>keys:, the checkpoints
+	// under <prefix>projection:). No braces: the stores add hash tags.
+	RedisKeyPrefix string
 	// Partitions of the global log (default 1), fixed when the journal is
 	// created.
 	Partitions int
@@ -95,6 +99,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server: Config.RequestTimeout = %v: want a positive duration: %w", c.RequestTimeout, ErrConfig)
 	case c.RedisURL != "" && !strings.Contains(c.RedisURL, "://"):
 		return fmt.Errorf("server: Config.RedisURL %q: want a URL such as redis://localhost:6379/0: %w", c.RedisURL, ErrConfig)
+	case strings.ContainsAny(c.RedisKeyPrefix, "{}"):
+		return fmt.Errorf("server: Config.RedisKeyPrefix %q contains a brace; the stores add their own hash tags: %w", c.RedisKeyPrefix, ErrConfig)
 	case c.RedisURL != "" && c.Stores != nil:
 		return fmt.Errorf("server: Config.RedisURL and Config.Stores are both set: choose one: %w", ErrConfig)
 	}

@@ -56,11 +56,15 @@ func openStores(ctx context.Context, cfg *Config, log *slog.Logger) (*Stores, er
 	if cfg.RedisURL == "" {
 		return MemoryStores(cfg.Partitions)
 	}
-	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, Logger: log})
+	prefix := cfg.RedisKeyPrefix
+	if prefix == "" {
+		prefix = "factum:"
+	}
+	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	st, err := sredis.New(sredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, Logger: log})
+	st, err := sredis.New(sredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Logger: log})
 	if err != nil {
 		return nil, errors.Join(err, j.Close())
 	}
@@ -68,11 +72,11 @@ func openStores(ctx context.Context, cfg *Config, log *slog.Logger) (*Stores, er
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("redis %q: %w", redisconn.Redact(cfg.RedisURL), err), j.Close(), st.Close())
 	}
-	keys, err := rediskeys.New(rediskeys.Config{Client: client})
+	keys, err := rediskeys.New(rediskeys.Config{Client: client, KeyPrefix: prefix + "keys:"})
 	if err != nil {
 		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
 	}
-	cps, err := redisprojection.New(redisprojection.Config{Client: client})
+	cps, err := redisprojection.New(redisprojection.Config{Client: client, KeyPrefix: prefix + "projection:"})
 	if err != nil {
 		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
 	}

@@ -2,23 +2,24 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
-	"log/slog"
-
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/internal/redisconn"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/server"
 	"github.com/factum-dev/factum/storage/pipeline"
@@ -32,56 +33,47 @@ type benchConfig struct {
 	duration    time.Duration
 	commands    int64
 	payload     int
+	rate        float64
 	out         string
 	quiet       bool
+	targets     string
+	http        bool
+	baseline    bool
+	protobuf    bool
+	batch       int
+	keep        bool
+	keyPrefix   string
+	timeout     time.Duration
 }
 
-// benchResult is what `node bench` measured; it is also the JSON result file.
-type benchResult struct {
-	Journal       string  `json:"journal"`
-	Aggregates    int     `json:"aggregates"`
-	Concurrency   int     `json:"concurrency"`
-	Payload       int     `json:"payload_bytes"`
-	SnapshotEvery int     `json:"snapshot_every"`
-	GOMAXPROCS    int     `json:"gomaxprocs"`
-	Seconds       float64 `json:"seconds"`
-	Commands      int64   `json:"commands"`
-	Errors        int64   `json:"errors"`
-	CommandsPerS  float64 `json:"commands_per_second"`
-	EventsPerS    float64 `json:"events_per_second"`
-	LatencyMS     struct {
-		P50 float64 `json:"p50"`
-		P90 float64 `json:"p90"`
-		P99 float64 `json:"p99"`
-		Max float64 `json:"max"`
-	} `json:"latency_ms"`
-	Verified    bool   `json:"verified"`
-	VerifyError string `json:"verify_error,omitempty"`
-	FirstError  string `json:"first_error,omitempty"`
-}
-
-func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("node bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c benchConfig
+func (c *benchConfig) register(fs *flag.FlagSet) {
 	c.store.RegisterStore(fs)
 	fs.IntVar(&c.aggregates, "aggregates", 10000, "number of aggregates [FACTUM_AGGREGATES]")
-	fs.IntVar(&c.concurrency, "concurrency", 1000, "commands in flight at once (at most --aggregates) [FACTUM_CONCURRENCY]")
+	fs.IntVar(&c.concurrency, "concurrency", 1000, "requests in flight at once (workers, each with its own aggregates and, over HTTP, its own kept connection) [FACTUM_CONCURRENCY]")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run, unless --commands is set [FACTUM_DURATION]")
 	fs.Int64Var(&c.commands, "commands", 0, "run this many commands instead of for --duration [FACTUM_COMMANDS]")
 	fs.IntVar(&c.payload, "payload", 100, "payload bytes per event [FACTUM_PAYLOAD]")
-	fs.StringVar(&c.out, "out", "bench-result.json", "where to write the JSON result (empty: nowhere) [FACTUM_OUT]")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar [FACTUM_QUIET]")
-	if err := server.ParseFlags(fs, args, getenv); err != nil {
-		return err
+	fs.Float64Var(&c.rate, "rate", 0, "open loop: offer this many commands/s, latency counted from when each was due (0: closed loop) [FACTUM_RATE]")
+	fs.StringVar(&c.out, "out", "", "write the JSON result to this file (default: none) [FACTUM_OUT]")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal) [FACTUM_QUIET]")
+	fs.StringVar(&c.targets, "target", "", "drive running nodes over HTTP: URL[,URL...] (http://host:port), requests spread over them [FACTUM_TARGET]")
+	fs.BoolVar(&c.http, "http", false, "serve this process's node on loopback and drive it over HTTP [FACTUM_HTTP]")
+	fs.BoolVar(&c.baseline, "baseline", false, "drive a bare net/http JSON handler on loopback instead of a node: the yardstick [FACTUM_BASELINE]")
+	fs.BoolVar(&c.protobuf, "protobuf", false, "over HTTP, send protobuf bodies (CommandEnvelope) instead of JSON [FACTUM_PROTOBUF]")
+	fs.IntVar(&c.batch, "batch", 0, "over HTTP, send this many commands per request on the batch route POST /v1/commands [FACTUM_BATCH]")
+	fs.BoolVar(&c.keep, "keep", false, "keep the Redis keys the run wrote (default: delete them) [FACTUM_KEEP]")
+	fs.StringVar(&c.keyPrefix, "key-prefix", "", "Redis key prefix of the run (default: factum:bench:<random>:) [FACTUM_KEY_PREFIX]")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "over HTTP, how long a request may take [FACTUM_TIMEOUT]")
+}
+
+func (c *benchConfig) check() error {
+	modes := 0
+	for _, on := range []bool{c.targets != "", c.http, c.baseline} {
+		if on {
+			modes++
+		}
 	}
-	if err := c.store.Check(stderr); err != nil {
-		return err
-	}
-	storage, err := pipeline.FromEnv(getenv)
-	if err != nil {
-		return fmt.Errorf("%v: %w", err, server.ErrUsage)
-	}
+	overHTTP := modes == 1
 	switch {
 	case c.aggregates < 1:
 		return fmt.Errorf("--aggregates %d: want at least 1: %w", c.aggregates, server.ErrUsage)
@@ -91,28 +83,73 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("want --commands > 0 or a positive --duration: %w", server.ErrUsage)
 	case c.payload < 0:
 		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, server.ErrUsage)
+	case c.rate < 0:
+		return fmt.Errorf("--rate %v: want 0 (closed loop) or more: %w", c.rate, server.ErrUsage)
+	case modes > 1:
+		return fmt.Errorf("--target, --http and --baseline: choose one: %w", server.ErrUsage)
+	case (c.protobuf || c.batch != 0) && !overHTTP:
+		return fmt.Errorf("--protobuf and --batch need HTTP: add --http or --target: %w", server.ErrUsage)
+	case (c.protobuf || c.batch != 0) && c.baseline:
+		return fmt.Errorf("--baseline serves single JSON commands only: drop --protobuf and --batch: %w", server.ErrUsage)
+	case c.batch < 0:
+		return fmt.Errorf("--batch %d: want 0 (one command per request) or more: %w", c.batch, server.ErrUsage)
+	case c.batch > 0 && c.aggregates/c.concurrency < c.batch:
+		return fmt.Errorf("--batch %d: each of the %d workers needs at least that many aggregates of its own (it has %d): raise --aggregates: %w",
+			c.batch, c.concurrency, c.aggregates/c.concurrency, server.ErrUsage)
+	case c.timeout <= 0:
+		return fmt.Errorf("--timeout %v: want a positive duration: %w", c.timeout, server.ErrUsage)
+	case strings.ContainsAny(c.keyPrefix, "{}"):
+		return fmt.Errorf("--key-prefix %q: no braces: %w", c.keyPrefix, server.ErrUsage)
 	}
-	cfg := c.store.Config
-	cfg.Storage = storage
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	h, err := server.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if err := registerBench(h); err != nil {
-		return err
-	}
+	return nil
+}
 
-	res, acked, err := drive(ctx, h, &c, stderr)
-	if err != nil {
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("node bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c benchConfig
+	c.register(fs)
+	if err := server.ParseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "verifying the journal...\n")
-	if verr := verify(ctx, h.Journal(), acked); verr != nil {
-		res.VerifyError = verr.Error()
-	} else {
-		res.Verified = true
+	if err := c.store.Check(stderr); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	storage, err := pipeline.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("%v: %w", err, server.ErrUsage)
+	}
+	version, commit := buildInfo()
+	rec := benchRecord{Mode: "in-process", Journal: "memory", Partitions: c.store.Config.Partitions, Pipeline: storage.String(),
+		Aggregates: c.aggregates, Concurrency: c.concurrency, Rate: c.rate, Loop: "closed", Payload: c.payload,
+		Batch: c.batch, Protobuf: c.protobuf, SnapshotEvery: c.store.SnapshotEvery(), Factum: version, Commit: commit,
+		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
+		Started: time.Now().UTC().Format(time.RFC3339)}
+	if c.rate > 0 {
+		rec.Loop = "open"
+	}
+	if c.store.Config.RedisURL != "" {
+		rec.Journal = "redis"
+	}
+	var res *benchResult
+	switch {
+	case c.targets != "":
+		rec.Mode, rec.Journal, rec.Partitions, rec.Pipeline, rec.SnapshotEvery = "target", "the target's", 0, "the target's", 0
+		res, err = benchTargets(ctx, &c, rec, stderr)
+	case c.baseline:
+		rec.Mode, rec.Journal, rec.Partitions, rec.Pipeline, rec.SnapshotEvery = "baseline", "none", 0, "none", 0
+		res, err = benchBaseline(ctx, &c, rec, stderr)
+	default:
+		if c.http {
+			rec.Mode = "http"
+		}
+		res, err = benchNode(ctx, &c, rec, storage, stderr)
+	}
+	if err != nil {
+		return err
 	}
 	printResult(stdout, res)
 	if c.out != "" {
@@ -122,104 +159,220 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(stdout, "result written to %s\n", c.out)
 	}
-	if !res.Verified {
+	if !res.Verified && res.Config.Mode != "baseline" {
 		return fmt.Errorf("verification failed: %s", res.VerifyError)
 	}
 	return nil
 }
 
-// drive runs the load and returns the result and, per aggregate, the last
-// acknowledged version.
-func drive(ctx context.Context, h *server.Server, c *benchConfig, stderr io.Writer) (*benchResult, map[uuid.UUID]uint64, error) {
-	ids := make([]uuid.UUID, c.aggregates)
-	for i := range ids {
-		ids[i] = uuid.New()
+// newResult fills the result from what the load measured.
+func newResult(rec benchRecord, l *load) *benchResult {
+	res := &benchResult{Config: rec, Seconds: l.elapsed.Seconds(), Commands: l.hist.TotalCount(),
+		LatencyMS: latencies(l.hist), FirstError: l.first}
+	for code, n := range l.errors {
+		res.Errors += n
+		if res.ErrorsByCode == nil {
+			res.ErrorsByCode = map[string]int64{}
+		}
+		res.ErrorsByCode[code] = n
 	}
-	payload := strings.Repeat("x", c.payload)
-	var done, failed atomic.Int64
-	var firstErr atomic.Value
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if c.commands == 0 {
-		runCtx, cancel = context.WithTimeout(runCtx, c.duration)
-		defer cancel()
-	}
-	hists := make([]*hdrhistogram.Histogram, c.concurrency)
-	versions := make([]map[uuid.UUID]uint64, c.concurrency)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := range c.concurrency {
-		hists[w] = hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 3)
-		versions[w] = map[uuid.UUID]uint64{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []uuid.UUID
-			for i := w; i < len(ids); i += c.concurrency {
-				mine = append(mine, ids[i])
-			}
-			for k := 0; runCtx.Err() == nil; k++ {
-				if c.commands > 0 && done.Add(1) > c.commands {
-					done.Add(-1)
-					return
-				}
-				id := mine[k%len(mine)]
-				cmd := actors.Command{AggregateType: benchType, AggregateID: id, Name: "put", Value: PutMore{Data: payload}}
-				if versions[w][id] == 0 {
-					cmd.Name, cmd.Value = "put-first", PutFirst{Data: payload}
-				}
-				t0 := time.Now()
-				reply, err := h.System().Dispatch(runCtx, cmd)
-				if err != nil {
-					if runCtx.Err() != nil {
-						if c.commands > 0 {
-							done.Add(-1)
-						}
-						return
-					}
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				_ = hists[w].RecordValue(time.Since(t0).Microseconds())
-				versions[w][id] = reply.Version
-				if c.commands == 0 {
-					done.Add(1)
-				}
-			}
-		}()
-	}
-	stopProgress := progress(stderr, c, &done, start, c.quiet)
-	wg.Wait()
-	elapsed := time.Since(start)
-	stopProgress()
+	res.CommandsPerS = float64(res.Commands) / l.elapsed.Seconds()
+	res.EventsPerS = res.CommandsPerS // one event per command
+	return res
+}
 
-	all := hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 3)
-	acked := map[uuid.UUID]uint64{}
-	for w := range hists {
-		all.Merge(hists[w])
-		for id, v := range versions[w] {
-			acked[id] = v
+// httpSenders makes one sender with its own connection per worker,
+// spread over the targets.
+func httpSenders(c *benchConfig, addrs []string) []sender {
+	payload, _ := json.Marshal(PutFirst{Data: strings.Repeat("x", c.payload)})
+	out := make([]sender, c.concurrency)
+	for w := range out {
+		out[w] = &httpSender{conn: newHTTPConn(addrs[w%len(addrs)], c.timeout), protobuf: c.protobuf, batch: c.batch > 0, payload: payload}
+	}
+	return out
+}
+
+func closeSenders(ss []sender) {
+	for _, s := range ss {
+		s.close()
+	}
+}
+
+// benchTargets drives running nodes.
+func benchTargets(ctx context.Context, c *benchConfig, rec benchRecord, stderr io.Writer) (*benchResult, error) {
+	var urls, addrs []string
+	for _, raw := range strings.Split(c.targets, ",") {
+		addr, err := parseTarget(strings.TrimSpace(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%v: %w", err, server.ErrUsage)
+		}
+		urls, addrs = append(urls, "http://"+addr), append(addrs, addr)
+	}
+	rec.Targets = urls
+	senders := httpSenders(c, addrs)
+	defer closeSenders(senders)
+	l, err := drive(ctx, c, senders, stderr)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(rec, l)
+	fmt.Fprintf(stderr, "verifying %d aggregates over HTTP...\n", len(l.acked))
+	if err := verifyHTTP(ctx, urls, l.acked); err != nil {
+		res.VerifyError = err.Error()
+	} else {
+		res.Verified = true
+	}
+	return res, nil
+}
+
+// benchBaseline drives the baseline handler on loopback.
+func benchBaseline(ctx context.Context, c *benchConfig, rec benchRecord, stderr io.Writer) (*benchResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serveBaseline(sctx, ln) }()
+	rec.Targets = []string{"http://" + ln.Addr().String()}
+	senders := httpSenders(c, []string{ln.Addr().String()})
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l, err := drive(ctx, c, senders, stderr)
+	closeSenders(senders)
+	stop()
+	err = errors.Join(err, <-served)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(rec, l)
+	res.GC = readGC(&before, res.Commands)
+	return res, nil
+}
+
+// benchNode drives a node in this process, through Dispatch or over
+// loopback HTTP.
+func benchNode(ctx context.Context, c *benchConfig, rec benchRecord, storage pipeline.Config, stderr io.Writer) (*benchResult, error) {
+	cfg := c.store.Config
+	cfg.Storage = storage
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	prefix := c.keyPrefix
+	if cfg.RedisURL != "" {
+		if prefix == "" {
+			var b [4]byte
+			_, _ = rand.Read(b[:])
+			prefix = "factum:bench:" + hex.EncodeToString(b[:]) + ":"
+		}
+		cfg.RedisKeyPrefix = prefix
+	}
+	h, err := server.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	if err := registerBench(h); err != nil {
+		return nil, err
+	}
+	var senders []sender
+	serveDone := func() error { return nil }
+	if c.http {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		sctx, stop := context.WithCancel(ctx)
+		served := make(chan error, 1)
+		go func() { served <- h.Serve(sctx, ln) }()
+		serveDone = func() error { stop(); return <-served }
+		rec.Targets = []string{"http://" + ln.Addr().String()}
+		senders = httpSenders(c, []string{ln.Addr().String()})
+	} else {
+		if err := h.Start(ctx); err != nil {
+			return nil, err
+		}
+		payload := strings.Repeat("x", c.payload)
+		senders = make([]sender, c.concurrency)
+		for w := range senders {
+			senders[w] = &inProcess{sys: h, payload: payload}
 		}
 	}
-	res := &benchResult{Journal: "memory", Aggregates: c.aggregates, Concurrency: c.concurrency, Payload: c.payload,
-		SnapshotEvery: c.store.SnapshotEvery(), GOMAXPROCS: runtime.GOMAXPROCS(0), Seconds: elapsed.Seconds(),
-		Commands: all.TotalCount(), Errors: failed.Load()}
-	if c.store.Config.RedisURL != "" {
-		res.Journal = "redis"
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l, err := drive(ctx, c, senders, stderr)
+	closeSenders(senders)
+	if err != nil {
+		return nil, errors.Join(err, serveDone())
 	}
-	res.CommandsPerS = float64(res.Commands) / elapsed.Seconds()
-	res.EventsPerS = res.CommandsPerS // one event per command
-	ms := func(us int64) float64 { return float64(us) / 1000 }
-	res.LatencyMS.P50, res.LatencyMS.P90 = ms(all.ValueAtQuantile(50)), ms(all.ValueAtQuantile(90))
-	res.LatencyMS.P99, res.LatencyMS.Max = ms(all.ValueAtQuantile(99)), ms(all.Max())
-	if v, ok := firstErr.Load().(string); ok {
-		res.FirstError = v
+	res := newResult(rec, l)
+	res.GC = readGC(&before, res.Commands)
+	fmt.Fprintf(stderr, "verifying the journal...\n")
+	if verr := verify(ctx, h.Journal(), l.acked); verr != nil {
+		res.VerifyError = verr.Error()
+	} else {
+		res.Verified = true
 	}
-	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+	if err := errors.Join(serveDone(), h.Close()); err != nil {
+		return nil, err
 	}
-	return res, acked, nil
+	if cfg.RedisURL != "" {
+		switch {
+		case c.keep:
+			res.Cleanup = fmt.Sprintf("kept the run's Redis keys (prefix %s)", prefix)
+		default:
+			n, err := deleteKeys(ctx, cfg.RedisURL, cfg.RedisCluster, prefix)
+			if err != nil {
+				return nil, fmt.Errorf("delete the run's Redis keys (prefix %s): %w", prefix, err)
+			}
+			res.Cleanup = fmt.Sprintf("deleted the run's %d Redis keys (prefix %s; --keep keeps them)", n, prefix)
+		}
+	}
+	return res, nil
+}
+
+// deleteKeys deletes every key that starts with prefix, on every master.
+func deleteKeys(ctx context.Context, url string, cluster bool, prefix string) (int, error) {
+	client, err := redisconn.Config{URL: url, Cluster: cluster}.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer client.Close()
+	pattern := globEscape(prefix) + "*"
+	var total int
+	del := func(ctx context.Context, c goredis.UniversalClient) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+			if err != nil {
+				return err
+			}
+			for _, k := range keys { // one by one: in a cluster they are in many slots
+				if err := c.Unlink(ctx, k).Err(); err != nil {
+					return err
+				}
+				total++
+			}
+			if cursor = next; cursor == 0 {
+				return nil
+			}
+		}
+	}
+	if cc, ok := client.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return del(ctx, c) })
+	} else {
+		err = del(ctx, client)
+	}
+	return total, err
+}
+
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // verify checks that every acknowledged event is in the journal and every
@@ -266,57 +419,4 @@ func verify(ctx context.Context, j journal.Journal, acked map[uuid.UUID]uint64) 
 		return fmt.Errorf("the log holds %d events, the aggregates' streams %d", inLog, inStreams)
 	}
 	return nil
-}
-
-// progress draws a progress bar on w until the returned func is called.
-func progress(w io.Writer, c *benchConfig, done *atomic.Int64, start time.Time, quiet bool) func() {
-	if quiet {
-		return func() {}
-	}
-	stop := make(chan struct{})
-	finished := make(chan struct{})
-	draw := func() {
-		n := done.Load()
-		el := time.Since(start)
-		frac := el.Seconds() / c.duration.Seconds()
-		if c.commands > 0 {
-			frac = float64(n) / float64(c.commands)
-		}
-		frac = min(max(frac, 0), 1)
-		const width = 30
-		bar := strings.Repeat("=", int(frac*width)) + strings.Repeat(" ", width-int(frac*width))
-		fmt.Fprintf(w, "\r[%s] %3.0f%%  %d commands  %.0f/s   ", bar, frac*100, n, float64(n)/max(el.Seconds(), 1e-9))
-	}
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				draw()
-				fmt.Fprintln(w)
-				return
-			case <-t.C:
-				draw()
-			}
-		}
-	}()
-	return func() { close(stop); <-finished }
-}
-
-func printResult(w io.Writer, r *benchResult) {
-	fmt.Fprintf(w, "journal %s, %d aggregates, concurrency %d, payload %d B, snapshot every %d, GOMAXPROCS %d\n",
-		r.Journal, r.Aggregates, r.Concurrency, r.Payload, r.SnapshotEvery, r.GOMAXPROCS)
-	fmt.Fprintf(w, "%d commands in %.2fs: %.0f commands/s, %.0f events/s, %d errors\n",
-		r.Commands, r.Seconds, r.CommandsPerS, r.EventsPerS, r.Errors)
-	if r.FirstError != "" {
-		fmt.Fprintf(w, "first error: %s\n", r.FirstError)
-	}
-	fmt.Fprintf(w, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", r.LatencyMS.P50, r.LatencyMS.P90, r.LatencyMS.P99, r.LatencyMS.Max)
-	if r.Verified {
-		fmt.Fprintln(w, "verified: every acknowledged event is in the journal; versions and log positions are contiguous")
-	} else {
-		fmt.Fprintf(w, "NOT verified: %s\n", r.VerifyError)
-	}
 }

@@ -19,8 +19,9 @@ import (
 const usage = `usage: node <command> [flags]
 
 commands:
-  run     start a node hosting the examples behind the HTTP/JSON API
-  bench   benchmark concurrent aggregates
+  run       start a node hosting the examples behind the HTTP/JSON API
+  bench     benchmark concurrent aggregates, in process or over HTTP
+  baseline  serve a bare net/http JSON handler, the yardstick of node bench --target
 
 Run "node <command> -h" for the command's flags.
 `
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runNode(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], getenv, stdout, stderr)
+	case "baseline":
+		err = runBaseline(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -35,6 +35,10 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 	if err := examples.Host(s); err != nil {
 		return fmt.Errorf("%w (closing: %v)", err, s.Close())
 	}
+	// The bench item too, so that `node bench --target` can drive the node.
+	if err := registerBench(s); err != nil {
+		return fmt.Errorf("%w (closing: %v)", err, s.Close())
+	}
 	ln, err := s.Listen()
 	if err != nil {
 		return fmt.Errorf("%w (closing: %v)", err, s.Close())

@@ -217,6 +217,97 @@ func (x *CommandReply) GetDuplicate() bool {
 	return false
 }
 
+// CommandBatch is many commands in one request (POST /v1/commands with a
+// protobuf body); each is run and answered on its own.
+type CommandBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commands      []*CommandEnvelope     `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandBatch) Reset() {
+	*x = CommandBatch{}
+	mi := &file_wire_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandBatch) ProtoMessage() {}
+
+func (x *CommandBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_wire_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandBatch.ProtoReflect.Descriptor instead.
+func (*CommandBatch) Descriptor() ([]byte, []int) {
+	return file_wire_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CommandBatch) GetCommands() []*CommandEnvelope {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+// CommandReplies answers a CommandBatch: one reply per command, in order.
+type CommandReplies struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Replies       []*CommandReply        `protobuf:"bytes,1,rep,name=replies,proto3" json:"replies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandReplies) Reset() {
+	*x = CommandReplies{}
+	mi := &file_wire_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandReplies) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandReplies) ProtoMessage() {}
+
+func (x *CommandReplies) ProtoReflect() protoreflect.Message {
+	mi := &file_wire_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandReplies.ProtoReflect.Descriptor instead.
+func (*CommandReplies) Descriptor() ([]byte, []int) {
+	return file_wire_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CommandReplies) GetReplies() []*CommandReply {
+	if x != nil {
+		return x.Replies
+	}
+	return nil
+}
+
 var File_wire_proto protoreflect.FileDescriptor
 
 const file_wire_proto_rawDesc = "" +
@@ -239,7 +330,11 @@ const file_wire_proto_rawDesc = "" +
 	"error_code\x18\x03 \x01(\tR\terrorCode\x12#\n" +
 	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage\x12\x16\n" +
 	"\x06result\x18\x05 \x01(\fR\x06result\x12\x1c\n" +
-	"\tduplicate\x18\x06 \x01(\bR\tduplicateB-Z+github.com/factum-dev/factum/proto/factumpbb\x06proto3"
+	"\tduplicate\x18\x06 \x01(\bR\tduplicate\"F\n" +
+	"\fCommandBatch\x126\n" +
+	"\bcommands\x18\x01 \x03(\v2\x1a.factum.v1.CommandEnvelopeR\bcommands\"C\n" +
+	"\x0eCommandReplies\x121\n" +
+	"\areplies\x18\x01 \x03(\v2\x17.factum.v1.CommandReplyR\arepliesB-Z+github.com/factum-dev/factum/proto/factumpbb\x06proto3"
 
 var (
 	file_wire_proto_rawDescOnce sync.Once
@@ -253,17 +348,21 @@ func file_wire_proto_rawDescGZIP() []byte {
 	return file_wire_proto_rawDescData
 }
 
-var file_wire_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_wire_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_wire_proto_goTypes = []any{
 	(*CommandEnvelope)(nil), // 0: factum.v1.CommandEnvelope
 	(*CommandReply)(nil),    // 1: factum.v1.CommandReply
+	(*CommandBatch)(nil),    // 2: factum.v1.CommandBatch
+	(*CommandReplies)(nil),  // 3: factum.v1.CommandReplies
 }
 var file_wire_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0, // 0: factum.v1.CommandBatch.commands:type_name -> factum.v1.CommandEnvelope
+	1, // 1: factum.v1.CommandReplies.replies:type_name -> factum.v1.CommandReply
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_wire_proto_init() }
@@ -277,7 +376,7 @@ func file_wire_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wire_proto_rawDesc), len(file_wire_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

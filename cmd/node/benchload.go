@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/google/uuid"
+)
+
+// benchCmd is one command of the load: a put on aggregate id, the one that
+// creates it when first.
+type benchCmd struct {
+	id    uuid.UUID
+	first bool
+}
+
+// benchOut is a command's outcome: the version its reply acknowledged, or
+// its error and the error's code.
+type benchOut struct {
+	version uint64
+	code    string
+	err     error
+}
+
+// sender sends the load's commands, one request at a time; each worker of
+// the load has its own.
+type sender interface {
+	// send sends cmds in one request (one command unless --batch) and
+	// fills out, one outcome per command.
+	send(ctx context.Context, cmds []benchCmd, out []benchOut)
+	close()
+}
+
+// load is what drive measured.
+type load struct {
+	elapsed time.Duration
+	hist    *hdrhistogram.Histogram
+	errors  map[string]int64
+	first   string
+	// acked is, per aggregate, the last acknowledged version (0: none).
+	acked map[uuid.UUID]uint64
+}
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 3)
+}
+
+// drive runs the load: concurrency workers, each with its own aggregates
+// and its own sender, in a closed loop (each sends its next request when
+// the last is answered) or, with --rate, an open loop (each request is
+// due at a fixed time, and its latency counts from then, so time spent
+// queued behind a slow server is counted).
+func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writer) (*load, error) {
+	ids := make([]uuid.UUID, c.aggregates)
+	for i := range ids {
+		ids[i] = uuid.New()
+	}
+	batch := max(c.batch, 1)
+	var done atomic.Int64
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if c.commands == 0 {
+		runCtx, cancel = context.WithTimeout(runCtx, c.duration)
+		defer cancel()
+	}
+	type workerResult struct {
+		hist   *hdrhistogram.Histogram
+		errs   map[string]int64
+		first  string
+		acked  map[uuid.UUID]uint64
+		claims int64
+	}
+	results := make([]workerResult, c.concurrency)
+	// In the open loop, worker w's j-th request is due at
+	// start + (j*concurrency + w) * interval.
+	var interval time.Duration
+	if c.rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(batch) / c.rate)
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range c.concurrency {
+		res := &results[w]
+		res.hist, res.errs, res.acked = newHist(), map[string]int64{}, map[uuid.UUID]uint64{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []uuid.UUID
+			for i := w; i < len(ids); i += c.concurrency {
+				mine = append(mine, ids[i])
+			}
+			cmds := make([]benchCmd, batch)
+			out := make([]benchOut, batch)
+			next := 0
+			var timer *time.Timer
+			defer func() {
+				if timer != nil {
+					timer.Stop()
+				}
+			}()
+			for j := int64(0); runCtx.Err() == nil; j++ {
+				if c.commands > 0 && done.Add(int64(batch)) > c.commands {
+					done.Add(-int64(batch))
+					return
+				}
+				for i := range cmds {
+					id := mine[next%len(mine)]
+					next++
+					cmds[i] = benchCmd{id: id, first: res.acked[id] == 0}
+				}
+				t0 := time.Now()
+				if interval > 0 {
+					due := start.Add(time.Duration(j*int64(c.concurrency)+int64(w)) * interval)
+					if d := time.Until(due); d > 0 {
+						if timer == nil {
+							timer = time.NewTimer(d)
+						} else {
+							timer.Reset(d)
+						}
+						select {
+						case <-runCtx.Done():
+							if c.commands > 0 {
+								done.Add(-int64(batch))
+							}
+							return
+						case <-timer.C:
+						}
+					}
+					t0 = due
+				}
+				senders[w].send(runCtx, cmds, out)
+				lat := time.Since(t0).Microseconds()
+				for i, o := range out {
+					if o.err != nil {
+						if runCtx.Err() != nil {
+							continue // the run ended under it: not counted
+						}
+						res.errs[o.code]++
+						if res.first == "" {
+							res.first = o.err.Error()
+						}
+						continue
+					}
+					_ = res.hist.RecordValue(lat)
+					res.acked[cmds[i].id] = max(res.acked[cmds[i].id], o.version)
+				}
+				if c.commands == 0 {
+					done.Add(int64(batch))
+				}
+			}
+		}()
+	}
+	stopProgress := progress(stderr, c, &done, start, c.quiet)
+	wg.Wait()
+	l := &load{elapsed: time.Since(start), hist: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}}
+	stopProgress()
+	for _, id := range ids {
+		l.acked[id] = 0 // an aggregate may hold events the run did not see acknowledged
+	}
+	for w := range results {
+		r := &results[w]
+		l.hist.Merge(r.hist)
+		for code, n := range r.errs {
+			l.errors[code] += n
+		}
+		if l.first == "" {
+			l.first = r.first
+		}
+		for id, v := range r.acked {
+			l.acked[id] = v
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return l, nil
+}
