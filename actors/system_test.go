@@ -1,10 +1,12 @@
 package actors_test
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -169,16 +171,24 @@ func TestManyAggregates(t *testing.T) {
 	for i := range ids {
 		ids[i] = uuid.New()
 	}
-	c := ctx(t)
+	// A correctness test, not a speed test: under -race on a loaded
+	// machine 100,000 commands may take minutes.
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
 	var failed atomic.Int64
+	var firstErr atomic.Value
+	fail := func(err error) {
+		failed.Add(1)
+		firstErr.CompareAndSwap(nil, err.Error())
+	}
 	for w := range 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < aggregates; i += 100 {
 				if _, err := actors.Send(c, e.sys, counterType, ids[i], Open{Start: i}); err != nil {
-					failed.Add(1)
+					fail(err)
 				}
 			}
 			for k := 1; k < commands; k++ {
@@ -191,7 +201,7 @@ func TestManyAggregates(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	require.Zero(t, failed.Load())
+	require.Zero(t, failed.Load(), "first error: %v", firstErr.Load())
 	for i, id := range ids {
 		got := e.get(id)
 		want, events := e.fromJournal(id)
