@@ -29,6 +29,9 @@ type aggregateActor struct {
 	// failed or its outcome is unknown.
 	agg  domain.Aggregate
 	seen dedup
+	// wrongType is set when the id belongs to an aggregate of another
+	// type: every command and query is answered with it, for good.
+	wrongType error
 }
 
 // Receive implements actor.Actor.
@@ -64,6 +67,9 @@ func (a *aggregateActor) load() error {
 	defer cancel()
 	l, err := a.r.sys.app.Rebuild(ctx, a.id, 0, a.r.rt.newFn)
 	switch {
+	case errors.Is(err, ErrWrongType):
+		a.wrongType = fmt.Errorf("actors: %s %s: %w", a.r.rt.name, a.id, err)
+		return a.wrongType
 	case errors.Is(err, ErrAggregateNotFound):
 		agg := a.r.rt.newFn()
 		domain.Init(agg, a.id, a.r.sys.app.Clock())
@@ -79,6 +85,9 @@ func (a *aggregateActor) load() error {
 }
 
 func (a *aggregateActor) ensureLoaded() error {
+	if a.wrongType != nil {
+		return a.wrongType
+	}
 	if a.agg != nil {
 		return nil
 	}

@@ -272,8 +272,19 @@ type Caused struct {
 func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64, newFn func() domain.Aggregate) (Loaded, error) {
 	var agg domain.Aggregate
 	var headers map[string]string
+	// want is the type asked for ("" when the caller lets the stored
+	// type decide): the snapshot and the first event must be of it.
+	var want string
+	var blank domain.Aggregate
+	if newFn != nil {
+		blank = newFn()
+		want, _ = a.cfg.Registry.AggregateName(blank)
+	}
 	snap, err := a.snapshots.Latest(ctx, id, version)
 	if err == nil {
+		if want != "" && snap.Type != want {
+			return Loaded{}, &WrongTypeError{ID: id, Want: want, Stored: snap.Type}
+		}
 		agg, err = a.restore(ctx, snap)
 		headers = snap.Headers
 	}
@@ -296,7 +307,7 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 				return Loaded{}, err
 			}
 		} else {
-			agg = newFn()
+			agg = blank
 		}
 		domain.Init(agg, id, nil)
 	}
@@ -309,7 +320,11 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 				commands = append(commands, Caused{ID: e.Meta.CausationID, Version: e.Version})
 			}
 		}
-		if _, err = a.events.Replay(ctx, agg, id, from, version, visit); err != nil {
+		if _, err = a.events.ReplayAs(ctx, want, agg, id, from, version, visit); err != nil {
+			var wt *journal.WrongTypeError
+			if errors.As(err, &wt) {
+				return Loaded{}, &WrongTypeError{ID: id, Want: wt.Want, Stored: wt.Stored}
+			}
 			return Loaded{}, fmt.Errorf("app: load aggregate %s: %w", id, err)
 		}
 	}

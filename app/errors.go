@@ -1,12 +1,19 @@
 package app
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
 
 var (
 	// ErrAggregateNotFound is returned when an aggregate has no events.
 	ErrAggregateNotFound = errors.New("aggregate not found")
-	// ErrWrongType is returned when the stored aggregate is not of the type
-	// the repository was asked for.
+	// ErrWrongType is returned when the stored aggregate (its events or its
+	// snapshot) is not of the type asked for: the error is a
+	// *WrongTypeError, which is also ErrAggregateNotFound (there is no
+	// aggregate of the type asked for with that id).
 	ErrWrongType = errors.New("aggregate is of another type")
 	// ErrClosed is returned by an application after Close.
 	ErrClosed = errors.New("application closed")
@@ -14,3 +21,20 @@ var (
 
 // IsNotFound reports whether err says an aggregate does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrAggregateNotFound) }
+
+// WrongTypeError says that aggregate ID is stored as type Stored, not as
+// type Want.
+type WrongTypeError struct {
+	ID     uuid.UUID
+	Want   string
+	Stored string
+}
+
+func (e *WrongTypeError) Error() string {
+	return fmt.Sprintf("app: aggregate %s is a %s, not a %s: %v", e.ID, e.Stored, e.Want, ErrWrongType)
+}
+
+// Is makes errors.Is true for ErrWrongType and ErrAggregateNotFound.
+func (e *WrongTypeError) Is(target error) bool {
+	return target == ErrWrongType || target == ErrAggregateNotFound
+}

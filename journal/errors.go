@@ -38,6 +38,18 @@ var (
 	ErrCorrupt = errors.New("corrupt record")
 )
 
+// WrongTypeError is returned by EventStore.ReplayAs when the aggregate's
+// first record names another aggregate type than the one asked for.
+type WrongTypeError struct {
+	AggregateID uuid.UUID
+	Want        string
+	Stored      string
+}
+
+func (e *WrongTypeError) Error() string {
+	return fmt.Sprintf("journal: aggregate %s is a %s, not a %s", e.AggregateID, e.Stored, e.Want)
+}
+
 // ConflictError says which append lost and to what.
 type ConflictError struct {
 	AggregateID uuid.UUID

@@ -135,9 +135,22 @@ func (s *EventStore) Load(ctx context.Context, id uuid.UUID, from, to uint64) ([
 // does not fit leaves a as it was. visit, when not nil, sees each event
 // after it was applied. It returns the number of events applied.
 func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUID, from, to uint64, visit func(*domain.Envelope)) (int, error) {
+	return s.ReplayAs(ctx, "", a, id, from, to, visit)
+}
+
+// ReplayAs is Replay that first checks, when it reads the aggregate's
+// first record, that the aggregate is of the registered type
+// aggregateType ("": any type); a *WrongTypeError when it is not, with
+// nothing applied.
+func (s *EventStore) ReplayAs(ctx context.Context, aggregateType string, a domain.Aggregate, id uuid.UUID, from, to uint64, visit func(*domain.Envelope)) (int, error) {
 	records, err := s.journal.Read(ctx, id, from, to)
 	if err != nil || len(records) == 0 {
 		return 0, err
+	}
+	if aggregateType != "" && records[0].Version == 1 {
+		if stored := records[0].Headers[HeaderAggregateType]; stored != "" && stored != aggregateType {
+			return 0, &WrongTypeError{AggregateID: id, Want: aggregateType, Stored: stored}
+		}
 	}
 	next := a.Version() + 1
 	for i := range records {

@@ -277,3 +277,27 @@ func TestAPIAdminOff(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, s.get(t, "/v1/admin/verify?partition=0").status)
 	assert.Equal(t, http.StatusBadRequest, s.post(t, "/v1/admin/shred/x", "").status)
 }
+
+// The id of a bank account used as a dog's: 404 not_found naming the type
+// asked for, never the account's data, nothing written (SnapshotEvery is
+// 2, so the account has a snapshot too).
+func TestAPIIDOfAnotherType(t *testing.T) {
+	s := startAPI(t)
+	id := uuid.NewString()
+	s.post(t, "/v1/bank.Account/"+id+"/open", `{"owner":"Dora"}`)
+	s.post(t, "/v1/bank.Account/"+id+"/deposit", `{"amount":5}`)
+	s.post(t, "/v1/bank.Account/"+id+"/deposit", `{"amount":5}`)
+	for _, r := range []response{
+		s.get(t, "/v1/dogschool.Dog/"+id),
+		s.get(t, "/v1/dogschool.Dog/"+id+"?version=1"),
+		s.post(t, "/v1/dogschool.Dog/"+id+"/add-trick", `{"trick":"sit"}`),
+		s.post(t, "/v1/dogschool.Dog/"+id+"/register", `{"name":"Rex"}`),
+	} {
+		assert.Equal(t, http.StatusNotFound, r.status, r.body)
+		assert.Equal(t, "not_found", r.body["error"], r.body)
+		assert.Contains(t, r.body["message"], "dogschool.Dog")
+		assert.Nil(t, r.body["data"])
+	}
+	st := s.get(t, "/v1/bank.Account/"+id)
+	assert.EqualValues(t, 3, st.body["version"], "nothing written to the account")
+}
