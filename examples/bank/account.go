@@ -5,6 +5,7 @@ package bank
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/factum-dev/factum/domain"
 )
@@ -36,6 +37,9 @@ var (
 	ErrInsufficientFunds = errors.New("insufficient funds")
 	// ErrBadAmount is returned for an amount that is not positive.
 	ErrBadAmount = errors.New("amount must be positive")
+	// ErrOverflow is returned for a deposit that would take the balance
+	// past the largest amount an account holds (math.MaxInt64 cents).
+	ErrOverflow = errors.New("balance would overflow")
 )
 
 // Open opens the account for owner.
@@ -50,6 +54,9 @@ func (a *Account) Open(owner string) error {
 func (a *Account) Deposit(amount int64) error {
 	if amount <= 0 {
 		return fmt.Errorf("deposit %d: %w", amount, ErrBadAmount)
+	}
+	if amount > math.MaxInt64-a.Balance {
+		return fmt.Errorf("deposit %d into a balance of %d: %w (the most an account holds is %d)", amount, a.Balance, ErrOverflow, int64(math.MaxInt64))
 	}
 	return domain.Raise(a, Deposited{Amount: amount})
 }

@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/google/uuid"
@@ -30,4 +31,22 @@ func TestAccount(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(70), copy.Balance)
 	assert.Equal(t, "alice", copy.Owner)
+}
+
+// A deposit that would overflow the balance is refused, whole; the
+// largest balance is reachable.
+func TestAccountOverflow(t *testing.T) {
+	a := &bank.Account{}
+	domain.Init(a, uuid.New(), nil)
+	require.NoError(t, a.Open("rich"))
+	require.NoError(t, a.Deposit(math.MaxInt64-10))
+	err := a.Deposit(11)
+	require.ErrorIs(t, err, bank.ErrOverflow)
+	assert.Contains(t, err.Error(), "deposit 11")
+	require.ErrorIs(t, a.Deposit(math.MaxInt64), bank.ErrOverflow)
+	assert.Equal(t, int64(math.MaxInt64-10), a.Balance, "a refused deposit changes nothing")
+	require.NoError(t, a.Deposit(10))
+	assert.Equal(t, int64(math.MaxInt64), a.Balance)
+	require.NoError(t, a.Withdraw(math.MaxInt64))
+	assert.Equal(t, int64(0), a.Balance)
 }
