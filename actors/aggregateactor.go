@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
 
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/snapshots"
@@ -32,6 +33,9 @@ type aggregateActor struct {
 	// wrongType is set when the id belongs to an aggregate of another
 	// type: every command and query is answered with it, for good.
 	wrongType error
+	// discarded is the version at which the aggregate was discarded (0:
+	// it was not): its actor refuses every command and query.
+	discarded uint64
 }
 
 // Receive implements actor.Actor.
@@ -66,10 +70,14 @@ func (a *aggregateActor) load() error {
 	ctx, cancel := a.r.sys.journalContext()
 	defer cancel()
 	l, err := a.r.sys.app.Rebuild(ctx, a.id, 0, a.r.rt.newFn)
+	var discarded *app.DiscardedError
 	switch {
 	case errors.Is(err, ErrWrongType):
 		a.wrongType = fmt.Errorf("actors: %s %s: %w", a.r.rt.name, a.id, err)
 		return a.wrongType
+	case errors.As(err, &discarded):
+		a.discarded = discarded.Version
+		return nil
 	case errors.Is(err, ErrAggregateNotFound):
 		agg := a.r.rt.newFn()
 		domain.Init(agg, a.id, a.r.sys.app.Clock())
@@ -88,10 +96,15 @@ func (a *aggregateActor) ensureLoaded() error {
 	if a.wrongType != nil {
 		return a.wrongType
 	}
-	if a.agg != nil {
-		return nil
+	if a.agg == nil && a.discarded == 0 {
+		if err := a.load(); err != nil {
+			return err
+		}
 	}
-	return a.load()
+	if a.discarded > 0 {
+		return fmt.Errorf("actors: %s %s: %w", a.r.rt.name, a.id, &app.DiscardedError{AggregateID: a.id, Version: a.discarded})
+	}
+	return nil
 }
 
 // command runs one command and replies to its caller.
@@ -101,13 +114,19 @@ func (a *aggregateActor) command(c *call) {
 		return
 	}
 	if err := a.ensureLoaded(); err != nil {
+		if acc, ok := a.seen.find(c.commandID); ok && a.discarded > 0 {
+			// A retry of the command that discarded it, say.
+			c.reply(Reply{Version: acc.Version, Position: acc.Position, Duplicate: true}, nil)
+			return
+		}
 		c.reply(Reply{}, err)
 		return
 	}
 	rep, conflict, err := a.execute(c)
 	if conflict {
 		// Another writer appended first: catch up and try once more.
-		if lerr := a.load(); lerr != nil {
+		a.agg = nil
+		if lerr := a.ensureLoaded(); lerr != nil {
 			c.reply(Reply{}, errors.Join(err, lerr))
 			return
 		}
@@ -158,6 +177,14 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	}
 	after := a.agg.Version()
 	a.seen.add(accepted{ID: c.commandID, Version: after, Position: pos})
+	if a.agg.Discarded() {
+		// No snapshot of the discarded aggregate, and no more commands.
+		a.discarded, a.agg = after, nil
+		if v := snapshots.Due(rt.policy, before, after); v > 0 && v < after {
+			a.r.sys.snapshots.enqueueAt(rt, a.id, v)
+		}
+		return Reply{Version: after, Position: pos}, false, nil
+	}
 	switch v := snapshots.Due(rt.policy, before, after); {
 	case v == 0:
 	case v == after:
@@ -202,6 +229,10 @@ func (a *aggregateActor) snapshot() {
 // state answers a query with the encoded current state.
 func (a *aggregateActor) state(q *stateQuery) {
 	if err := a.ensureLoaded(); err != nil {
+		if a.discarded > 0 && q.version != 0 && q.version < a.discarded {
+			q.done <- stateResult{} // its history: the caller asks the repository
+			return
+		}
 		q.done <- stateResult{err: err}
 		return
 	}

@@ -45,6 +45,10 @@
 //     writer goroutine saves it; a failed snapshot is logged, never fails
 //     a command. A snapshot that cannot be read back is skipped: the
 //     aggregate is rebuilt from all its events.
+//   - A command whose handler discards the aggregate (domain.Discard) is
+//     answered as any other; from then on the actor answers every command
+//     and query with ErrDiscarded (a retry of the discarding command is
+//     a duplicate while the actor lives), and takes no snapshot of it.
 //   - An actor idle for PassivateAfter (default 2 minutes) is stopped; the
 //     next command activates it again with the same state.
 //

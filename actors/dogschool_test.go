@@ -13,7 +13,10 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/examples/dogschool/school"
+	jmemory "github.com/factum-dev/factum/journal/memory"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
 type RegisterDog struct {
@@ -92,4 +95,62 @@ func ExampleSystem_Dispatch() {
 	// true
 	// true
 	// actors: dogschool.Dog 7f1e2c4a-0000-4000-8000-000000000002: command AddTrick: aggregate not found
+}
+
+// A command that discards its aggregate is answered as any other; then
+// the actor refuses commands and queries with ErrDiscarded (also after a
+// restart), no snapshot is taken of the discarded aggregate, and its
+// history is readable at earlier versions.
+func TestDiscardedAggregate(t *testing.T) {
+	j, err := jmemory.New(jmemory.Config{})
+	require.NoError(t, err)
+	snaps := smemory.New()
+	start := func() *actors.System {
+		reg := domain.NewRegistry()
+		require.NoError(t, school.RegisterTypes(reg))
+		a, err := app.New(app.Config{Registry: reg, Journal: j, Snapshots: snaps})
+		require.NoError(t, err)
+		sys, err := actors.NewSystem(actors.SystemConfig{App: a})
+		require.NoError(t, err)
+		require.NoError(t, actors.Register(sys, school.DogType(actors.SnapshotEvery(1))))
+		return sys
+	}
+	sys := start()
+	c := ctx(t)
+	id := uuid.New()
+	_, err = actors.Send(c, sys, school.AggregateType, id, school.RegisterDog{Name: "Fido"})
+	require.NoError(t, err)
+	_, err = actors.Send(c, sys, school.AggregateType, id, school.AddTrick{Trick: "sit"})
+	require.NoError(t, err)
+	rep, err := actors.Send(c, sys, school.AggregateType, id, school.Leave{}, actors.WithCommandID("leave"))
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, rep.Version)
+	rep, err = actors.Send(c, sys, school.AggregateType, id, school.Leave{}, actors.WithCommandID("leave"))
+	require.NoError(t, err, "a retry of the discarding command is a duplicate")
+	assert.True(t, rep.Duplicate)
+
+	check := func(sys *actors.System) {
+		_, err := actors.Send(c, sys, school.AggregateType, id, school.AddTrick{Trick: "beg"})
+		require.ErrorIs(t, err, actors.ErrDiscarded)
+		assert.Contains(t, err.Error(), "discarded at version 3")
+		_, err = actors.Send(c, sys, school.AggregateType, id, school.RegisterDog{Name: "Fido again"})
+		require.ErrorIs(t, err, actors.ErrDiscarded, "a create command cannot bring it back")
+		_, err = sys.State(c, school.AggregateType, id, 0)
+		require.ErrorIs(t, err, actors.ErrDiscarded)
+		require.ErrorIs(t, err, actors.ErrAggregateNotFound)
+		_, err = actors.Get[*school.Dog](c, sys, school.AggregateType, id)
+		require.ErrorIs(t, err, actors.ErrDiscarded)
+		st, err := sys.State(c, school.AggregateType, id, 2)
+		require.NoError(t, err, "its history is readable")
+		assert.JSONEq(t, `{"name":"Fido","tricks":["sit"]}`, string(st.Data))
+	}
+	check(sys)
+	require.NoError(t, sys.Close())
+	s, err := snaps.Latest(c, id, 0)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, s.Version, "no snapshot of the discarded aggregate")
+
+	sys = start()
+	defer sys.Close()
+	check(sys)
 }

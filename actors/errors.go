@@ -33,6 +33,10 @@ var (
 	// ErrWrongType is returned when the stored aggregate is not of the type
 	// asked for (app.ErrWrongType).
 	ErrWrongType = app.ErrWrongType
+	// ErrDiscarded is returned for a command or a query to an aggregate
+	// that was discarded (domain.Discard), as an *app.DiscardedError
+	// (app.ErrDiscarded, the same value). It is also ErrAggregateNotFound.
+	ErrDiscarded = app.ErrDiscarded
 	// ErrClosed is returned by a system after Close (app.ErrClosed, the
 	// same value).
 	ErrClosed = app.ErrClosed

@@ -103,5 +103,43 @@ func TestNewRepositoryTwice(t *testing.T) {
 	_, err = app.NewRepository(e.app, countertest.Type, func() *otherCounter { return &otherCounter{} })
 	require.ErrorIs(t, err, domain.ErrDuplicateType)
 	assert.Contains(t, err.Error(), countertest.Type)
-	_ = uuid.Nil
+}
+
+// A discarded aggregate, once saved, is gone from its repository (Get is
+// not found, Contains is false), is not snapshotted, and its history is
+// still readable at earlier versions.
+func TestDiscard(t *testing.T) {
+	e := newEnv(t, app.SnapshotEvery(1))
+	c := e.newCounter(t, 2)
+	ok, err := e.counters.Contains(ctx(t), c.ID())
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	require.NoError(t, domain.Discard(c))
+	_, err = e.app.Save(ctx(t), c)
+	require.NoError(t, err)
+
+	_, err = e.counters.Get(ctx(t), c.ID())
+	require.ErrorIs(t, err, app.ErrAggregateNotFound)
+	require.ErrorIs(t, err, app.ErrDiscarded)
+	var de *app.DiscardedError
+	require.ErrorAs(t, err, &de)
+	assert.EqualValues(t, 3, de.Version)
+	ok, err = e.counters.Contains(ctx(t), c.ID())
+	require.NoError(t, err)
+	assert.False(t, ok, "a discarded aggregate is not in the repository")
+	ok, err = e.counters.Contains(ctx(t), uuid.New())
+	require.NoError(t, err)
+	assert.False(t, ok)
+
+	s, err := e.snaps.Latest(ctx(t), c.ID(), 0)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, s.Version, "no snapshot of the discarded aggregate")
+
+	old, err := e.counters.GetAt(ctx(t), c.ID(), 2)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, old.Version())
+	assert.Equal(t, 1, old.Value)
+
+	require.ErrorIs(t, domain.Raise(c, countertest.Added{By: 1}), domain.ErrDiscarded)
 }

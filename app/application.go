@@ -198,6 +198,9 @@ func (a *Application) SnapshotDue(typeName string, before, after uint64) uint64 
 // is an optimisation and never fails the save that triggered it.
 func (a *Application) snapshotDue(ctx context.Context, name string, agg domain.Aggregate, before uint64) {
 	v := a.SnapshotDue(name, before, agg.Version())
+	if agg.Discarded() && v == agg.Version() {
+		return // a discarded aggregate is not snapshotted
+	}
 	var err error
 	switch {
 	case v == 0:
@@ -330,6 +333,9 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	}
 	if agg.Version() == 0 {
 		return Loaded{}, fmt.Errorf("app: aggregate %s: %w", id, ErrAggregateNotFound)
+	}
+	if agg.Discarded() {
+		return Loaded{}, &DiscardedError{AggregateID: id, Version: agg.Version()}
 	}
 	domain.SetClock(agg, a.cfg.Clock)
 	return Loaded{Aggregate: agg, SnapshotHeaders: headers, Commands: commands}, nil

@@ -11,6 +11,11 @@
 // inmem wires the in-memory ones). The actor runtime (package actors) sits
 // above it and uses Rebuild and StoreSnapshot.
 //
+// An aggregate discarded by domain.Discard is, once saved, no longer in
+// the repository: Get answers a *DiscardedError (ErrAggregateNotFound and
+// ErrDiscarded), Contains is false, no snapshot is taken of it, and GetAt
+// still gives it at earlier versions.
+//
 // Ownership: whoever creates a store closes it. Application.Close closes
 // only what Config.Owned hands over.
 //

@@ -122,13 +122,22 @@ func (r *Repository[A]) GetAt(ctx context.Context, id uuid.UUID, version uint64)
 	return a, nil
 }
 
-// Contains reports whether the aggregate has any events.
+// Contains reports whether the aggregate has events and was not discarded.
+// A discarded aggregate is never snapshotted and its Discarded event is
+// its last, so only the events after its latest snapshot are read.
 func (r *Repository[A]) Contains(ctx context.Context, id uuid.UUID) (bool, error) {
-	recs, err := r.app.events.Journal().Read(ctx, id, 1, 1)
+	from := uint64(1)
+	if s, err := r.app.snapshots.Latest(ctx, id, 0); err == nil {
+		from = s.Version + 1
+	}
+	recs, err := r.app.events.Journal().Read(ctx, id, from, 0)
 	if err != nil {
 		return false, err
 	}
-	return len(recs) > 0, nil
+	if len(recs) == 0 {
+		return from > 1, nil
+	}
+	return recs[len(recs)-1].Type != domain.DiscardedType, nil
 }
 
 // TakeSnapshot snapshots the aggregate at version (0: its latest).

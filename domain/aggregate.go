@@ -23,6 +23,7 @@ type Aggregate interface {
 	ModifiedAt() time.Time
 	Pending() []Envelope
 	CollectEvents() []Envelope
+	Discarded() bool
 	root() *Base
 }
 
@@ -36,6 +37,7 @@ type Base struct {
 	modifiedAt time.Time
 	clock      Clock
 	pending    []Envelope
+	discarded  bool
 }
 
 func (b *Base) root() *Base { return b }
@@ -56,6 +58,10 @@ func (b *Base) ModifiedAt() time.Time { return b.modifiedAt }
 // Pending returns the events raised since the last CollectEvents, oldest
 // first. The slice is the aggregate's own: do not change it.
 func (b *Base) Pending() []Envelope { return b.pending }
+
+// Discarded reports whether the aggregate was discarded (see Discard):
+// its last event is a Discarded event and it takes no more.
+func (b *Base) Discarded() bool { return b.discarded }
 
 // CollectEvents returns the pending events and forgets them.
 func (b *Base) CollectEvents() []Envelope {
@@ -91,7 +97,12 @@ func Raise(a Aggregate, event any) error {
 	if b.id == uuid.Nil {
 		return fmt.Errorf("domain: raise %T: %w (call domain.Init first)", event, ErrNoID)
 	}
-	if err := a.Apply(event); err != nil {
+	if b.discarded {
+		return fmt.Errorf("domain: raise %T on aggregate %s: it was discarded at version %d: %w", event, b.id, b.version, ErrDiscarded)
+	}
+	if _, ok := event.(Discarded); ok {
+		b.discarded = true
+	} else if err := a.Apply(event); err != nil {
 		return fmt.Errorf("domain: aggregate %s at version %d: apply %T: %w", b.id, b.version, event, err)
 	}
 	now := b.now()
@@ -128,7 +139,13 @@ func Replay(a Aggregate, events ...Envelope) error {
 		v++
 	}
 	for _, e := range events {
-		if err := a.Apply(e.Data); err != nil {
+		if b.discarded {
+			return fmt.Errorf("domain: aggregate %s: event %s version %d follows its discarding at version %d: %w",
+				e.AggregateID, e.Type, e.Version, b.version, ErrHistory)
+		}
+		if _, ok := e.Data.(Discarded); ok {
+			b.discarded = true
+		} else if err := a.Apply(e.Data); err != nil {
 			return fmt.Errorf("domain: aggregate %s: apply event %s version %d: %w", e.AggregateID, e.Type, e.Version, err)
 		}
 		b.id = e.AggregateID
@@ -163,5 +180,20 @@ func UnknownEvent(a Aggregate, event any) error {
 func restoreBase(a Aggregate, id uuid.UUID, version uint64, created, modified time.Time) {
 	b := a.root()
 	b.id, b.version, b.createdAt, b.modifiedAt = id, version, created, modified
-	b.pending = nil
+	b.pending, b.discarded = nil, false
 }
+
+// Discarded is the event that discards an aggregate (the seeds'
+// __discard__): it is its last event. Apply never sees it: Raise and
+// Replay mark the aggregate discarded instead. Every Registry knows it as
+// DiscardedType.
+type Discarded struct{}
+
+// DiscardedType is the registered name of the Discarded event.
+const DiscardedType = "factum.Discarded"
+
+// Discard discards the aggregate: it raises a Discarded event, after which
+// the aggregate raises no more events (ErrDiscarded). Once saved, the
+// aggregate is gone from its repository (not found) and its actor refuses
+// commands; its history stays readable at earlier versions.
+func Discard(a Aggregate) error { return Raise(a, Discarded{}) }

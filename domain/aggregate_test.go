@@ -139,3 +139,42 @@ func TestRebuildFailsWhole(t *testing.T) {
 	assert.Nil(t, got, "no half-built aggregate escapes")
 	assert.Zero(t, d.Version())
 }
+
+// Discard raises the Discarded event, which Apply never sees; after it the
+// aggregate raises nothing, is not snapshotted, and a replay of its
+// history ends discarded.
+func TestDiscard(t *testing.T) {
+	reg := domain.NewRegistry()
+	require.NoError(t, domain.Register[Registered](reg, "dog.Registered"))
+	require.NoError(t, domain.RegisterAggregate(reg, "dog.Dog", func() *Dog { return &Dog{} }))
+	d := newDog(t, nil)
+	require.NoError(t, d.Register("Fido"))
+	require.False(t, d.Discarded())
+	require.NoError(t, domain.Discard(d))
+	assert.True(t, d.Discarded())
+	assert.EqualValues(t, 2, d.Version())
+	err := d.AddTrick("sit")
+	require.ErrorIs(t, err, domain.ErrDiscarded)
+	assert.EqualValues(t, 2, d.Version())
+	require.ErrorIs(t, domain.Discard(d), domain.ErrDiscarded)
+
+	events := d.CollectEvents()
+	require.Len(t, events, 2)
+	name, err := reg.NameOf(events[1].Data)
+	require.NoError(t, err)
+	assert.Equal(t, domain.DiscardedType, name, "every registry knows the Discarded event")
+	_, err = reg.TakeSnapshot(d)
+	require.ErrorIs(t, err, domain.ErrDiscarded, "no snapshot of a discarded aggregate")
+
+	again, err := domain.Rebuild(func() *Dog { return &Dog{} }, events...)
+	require.NoError(t, err)
+	assert.True(t, again.Discarded())
+	assert.Equal(t, "Fido", again.Name)
+	before, err := domain.Rebuild(func() *Dog { return &Dog{} }, events[0])
+	require.NoError(t, err)
+	assert.False(t, before.Discarded(), "its history before the discard is as it was")
+
+	late := domain.Envelope{AggregateID: d.ID(), Version: 3, Data: TrickAdded{Trick: "sit"}}
+	_, err = domain.Rebuild(func() *Dog { return &Dog{} }, append(events, late)...)
+	require.ErrorIs(t, err, domain.ErrHistory, "nothing follows a discard")
+}

@@ -21,6 +21,10 @@ var (
 	// registered type does not know how to read (newer than the code, or
 	// older with no upcaster).
 	ErrSchemaVersion = errors.New("unsupported schema version")
+	// ErrDiscarded is returned for an aggregate that was discarded (see
+	// Discard): it raises no more events and is no longer in its
+	// repository.
+	ErrDiscarded = errors.New("aggregate discarded")
 	// ErrDecode is returned when stored bytes do not decode into their
 	// registered type. The error names the type, the length and where the
 	// codec stopped, never the bytes themselves (they may be personal

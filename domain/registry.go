@@ -79,9 +79,12 @@ func WithUpcaster(from uint32, up Upcaster) TypeOption {
 	}
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns a registry that knows only the Discarded event (as
+// DiscardedType).
 func NewRegistry() *Registry {
-	return &Registry{byName: map[string]*typeInfo{}, byType: map[reflect.Type]*typeInfo{}}
+	r := &Registry{byName: map[string]*typeInfo{}, byType: map[reflect.Type]*typeInfo{}}
+	MustRegister[Discarded](r, DiscardedType)
+	return r
 }
 
 var protoMessage = reflect.TypeFor[proto.Message]()

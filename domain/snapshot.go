@@ -37,6 +37,9 @@ func (r *Registry) TakeSnapshot(a Aggregate) (Snapshot, error) {
 	if b.version == 0 {
 		return Snapshot{}, fmt.Errorf("domain: snapshot of aggregate %s: it has no events", b.id)
 	}
+	if b.discarded {
+		return Snapshot{}, fmt.Errorf("domain: snapshot of aggregate %s: it was discarded at version %d: %w", b.id, b.version, ErrDiscarded)
+	}
 	info, ok := r.lookupType(reflect.TypeOf(a))
 	if !ok || !info.isAggreg {
 		return Snapshot{}, fmt.Errorf("domain: snapshot of %T: aggregate type not registered: %w", a, ErrUnknownType)

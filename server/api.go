@@ -70,6 +70,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusGone, "shredded"
 	case errors.Is(err, actors.ErrUnknownType):
 		status, code = http.StatusNotFound, "unknown_type"
+	case code == wire.CodeDiscarded:
+		status = http.StatusGone
 	case code == "not_found":
 		status = http.StatusNotFound
 	case code == "bad_request":

@@ -301,3 +301,25 @@ func TestAPIIDOfAnotherType(t *testing.T) {
 	st := s.get(t, "/v1/bank.Account/"+id)
 	assert.EqualValues(t, 3, st.body["version"], "nothing written to the account")
 }
+
+// A discarded aggregate answers 410 discarded to commands and to reads of
+// its state; its history is still readable at earlier versions.
+func TestAPIDiscarded(t *testing.T) {
+	s := startAPI(t)
+	require.Equal(t, http.StatusOK, s.post(t, "/v1/dogschool.Dog/rex/register", `{"name":"Rex"}`).status)
+	r := s.post(t, "/v1/dogschool.Dog/rex/leave", `{}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.EqualValues(t, 2, r.body["version"])
+	for _, r := range []response{
+		s.post(t, "/v1/dogschool.Dog/rex/add-trick", `{"trick":"sit"}`),
+		s.post(t, "/v1/dogschool.Dog/rex/register", `{"name":"Rex"}`),
+		s.get(t, "/v1/dogschool.Dog/rex"),
+		s.get(t, "/v1/dogschool.Dog/rex?version=2"),
+	} {
+		assert.Equal(t, http.StatusGone, r.status, r.body)
+		assert.Equal(t, "discarded", r.body["error"], r.body)
+	}
+	r = s.get(t, "/v1/dogschool.Dog/rex?version=1")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "Rex", r.body["data"].(map[string]any)["name"])
+}

@@ -21,6 +21,10 @@ const (
 	CodeTimeout        = "timeout"
 	CodeClosed         = "closed"
 	CodeInternal       = "internal"
+	// CodeDiscarded: the aggregate was discarded; it takes no commands
+	// and its state is gone (its history is readable at earlier
+	// versions).
+	CodeDiscarded = "discarded"
 	// CodeFenced: the append was refused by the storage because the
 	// writer's lease on the partition is not current; nothing was written.
 	CodeFenced = "fenced"
@@ -39,6 +43,8 @@ func ErrorCode(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, actors.ErrDiscarded):
+		return CodeDiscarded
 	case errors.Is(err, actors.ErrAggregateNotFound):
 		return CodeNotFound
 	case errors.Is(err, actors.ErrAlreadyExists):
@@ -78,6 +84,8 @@ func Error(code, msg string) error {
 	switch code {
 	case "":
 		return nil
+	case CodeDiscarded:
+		sentinel = actors.ErrDiscarded
 	case CodeNotFound:
 		sentinel = actors.ErrAggregateNotFound
 	case CodeAlreadyExists:

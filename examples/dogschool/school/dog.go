@@ -49,6 +49,10 @@ func (d *Dog) AddTrick(trick string) error {
 	return domain.Raise(d, TrickAdded{Trick: trick})
 }
 
+// Leave takes the dog off the school's books: the aggregate is discarded
+// (its history stays readable at earlier versions).
+func (d *Dog) Leave() error { return domain.Discard(d) }
+
 // Apply evolves the dog by one event.
 func (d *Dog) Apply(event any) error {
 	switch e := event.(type) {
