@@ -12,6 +12,7 @@ import (
 	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/internal/countertest"
+	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/snapshots"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
@@ -142,4 +143,87 @@ func TestDiscard(t *testing.T) {
 	assert.Equal(t, 1, old.Value)
 
 	require.ErrorIs(t, domain.Raise(c, countertest.Added{By: 1}), domain.ErrDiscarded)
+}
+
+// Save of several aggregates is all or nothing: when one of them is
+// stale, none of their events is written, no log position is used, and
+// every aggregate keeps its pending events.
+func TestSaveSeveralAllOrNothing(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.newCounter(t, 1), e.newCounter(t, 1)
+	staleB, err := e.counters.Get(ctx(t), b.ID())
+	require.NoError(t, err)
+	require.NoError(t, domain.Raise(b, countertest.Added{By: 1}))
+	_, err = e.app.Save(ctx(t), b) // staleB is behind now
+	require.NoError(t, err)
+	heads := func() []uint64 {
+		return []uint64{head(t, e, 0), head(t, e, 1)}
+	}
+	before := heads()
+
+	require.NoError(t, domain.Raise(a, countertest.Added{By: 10}))
+	require.NoError(t, domain.Raise(staleB, countertest.Added{By: 100}))
+	_, err = e.app.Save(ctx(t), a, staleB)
+	require.ErrorIs(t, err, journal.ErrVersionConflict)
+	var ce *journal.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, b.ID(), ce.AggregateID)
+	assert.Equal(t, before, heads(), "no log position used")
+	got, err := e.counters.Get(ctx(t), a.ID())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, got.Version(), "a was saved although b conflicted")
+	assert.Len(t, a.Pending(), 1, "a keeps its pending events")
+	assert.Len(t, staleB.Pending(), 1)
+
+	// With b fresh, both go in at once.
+	freshB, err := e.counters.Get(ctx(t), b.ID())
+	require.NoError(t, err)
+	require.NoError(t, domain.Raise(freshB, countertest.Added{By: 100}))
+	pos, err := e.app.Save(ctx(t), a, freshB, e.counters.New())
+	require.NoError(t, err)
+	require.Len(t, pos, 3)
+	assert.Positive(t, pos[0])
+	assert.Positive(t, pos[1])
+	assert.Zero(t, pos[2], "nothing pending")
+	assert.Empty(t, a.Pending())
+	gotA, err := e.counters.Get(ctx(t), a.ID())
+	require.NoError(t, err)
+	assert.Equal(t, 10, gotA.Value)
+	gotB, err := e.counters.Get(ctx(t), b.ID())
+	require.NoError(t, err)
+	assert.Equal(t, 101, gotB.Value)
+}
+
+// Over a journal that cannot append to several aggregates at once, a save
+// of several is refused whole.
+func TestSaveSeveralNeedsAMultiAppender(t *testing.T) {
+	reg := domain.NewRegistry()
+	countertest.RegisterEvents(reg)
+	j, err := jmemory.New(jmemory.Config{})
+	require.NoError(t, err)
+	defer j.Close()
+	a, err := app.New(app.Config{Registry: reg, Journal: plainJournal{j}, Snapshots: smemory.New()})
+	require.NoError(t, err)
+	defer a.Close()
+	counters, err := app.NewRepository(a, countertest.Type, func() *Counter { return &Counter{} })
+	require.NoError(t, err)
+	x, y := counters.New(), counters.New()
+	require.NoError(t, domain.Raise(x, countertest.Opened{}))
+	require.NoError(t, domain.Raise(y, countertest.Opened{}))
+	_, err = a.Save(ctx(t), x, y)
+	require.ErrorIs(t, err, journal.ErrMultiAppend)
+	h, err := j.Head(ctx(t), 0)
+	require.NoError(t, err)
+	assert.Zero(t, h)
+	_, err = a.Save(ctx(t), x)
+	require.NoError(t, err, "one aggregate needs no MultiAppender")
+}
+
+// plainJournal hides every ability of the journal under it but the port.
+type plainJournal struct{ journal.Journal }
+
+func head(t *testing.T, e *env, p int) uint64 {
+	h, err := e.journal.Head(ctx(t), p)
+	require.NoError(t, err)
+	return h
 }

@@ -153,34 +153,51 @@ func (a *Application) policy(typeName string) snapshots.Policy {
 	return snapshots.Never
 }
 
-// Save appends each aggregate's pending events to the journal, each
-// aggregate atomically and only if nobody else saved it since it was got
-// (ErrVersionConflict otherwise). It returns the log position of each
-// aggregate's last new event (0 for an aggregate with nothing pending).
-// Save stops at the first aggregate that fails; aggregates before it are
-// saved, and the failed one keeps its pending events.
+// Save appends the pending events of the aggregates to the journal, all
+// or nothing (the seeds' save(a, b)): only if nobody else saved any of
+// them since it was got; otherwise nothing is written, no log position is
+// used, every aggregate keeps its pending events and the error is
+// ErrVersionConflict (a *journal.ConflictError naming the aggregate). It
+// returns the log position of each aggregate's last new event (0 for an
+// aggregate with nothing pending). Saving several aggregates with events
+// needs a journal that appends to several at once (journal.MultiAppender:
+// memory, Redis, and Redis Cluster within one partition; across
+// partitions Redis Cluster refuses with journal.ErrCrossPartition).
 func (a *Application) Save(ctx context.Context, aggregates ...domain.Aggregate) ([]uint64, error) {
 	if a.closed.Load() {
 		return nil, ErrClosed
 	}
 	positions := make([]uint64, len(aggregates))
+	var batches []journal.Batch
+	var which []int
 	for i, agg := range aggregates {
 		pending := agg.Pending()
 		if len(pending) == 0 {
 			continue
 		}
-		before := agg.Version() - uint64(len(pending))
 		name, err := a.cfg.Registry.AggregateName(agg)
 		if err != nil {
 			return positions, fmt.Errorf("app: save aggregate %s: %w", agg.ID(), err)
 		}
-		last, err := a.events.Append(ctx, name, agg.ID(), before, pending)
-		if err != nil {
-			return positions, fmt.Errorf("app: save aggregate %s: %w", agg.ID(), err)
+		batches = append(batches, journal.Batch{AggregateType: name, AggregateID: agg.ID(),
+			Expected: agg.Version() - uint64(len(pending)), Events: pending})
+		which = append(which, i)
+	}
+	if len(batches) == 0 {
+		return positions, nil
+	}
+	lasts, err := a.events.AppendMany(ctx, batches)
+	if err != nil {
+		if len(batches) == 1 {
+			return positions, fmt.Errorf("app: save aggregate %s: %w", batches[0].AggregateID, err)
 		}
+		return positions, fmt.Errorf("app: save %d aggregates (none saved): %w", len(batches), err)
+	}
+	for k, i := range which {
+		agg := aggregates[i]
 		agg.CollectEvents()
-		positions[i] = last
-		a.snapshotDue(ctx, name, agg, before)
+		positions[i] = lasts[k]
+		a.snapshotDue(ctx, batches[k].AggregateType, agg, batches[k].Expected)
 	}
 	return positions, nil
 }

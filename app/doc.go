@@ -1,7 +1,7 @@
 // Package app is factum's application layer, the seeds' Application:
-// Application saves aggregates to the journal (atomically per aggregate,
-// at their expected version), Repository gets them back at their latest
-// version or as they were at an earlier one (from the latest snapshot at or
+// Application saves aggregates to the journal (at their expected
+// versions, several at once all or nothing), Repository gets them back at
+// their latest version or as they were at an earlier one (from the latest snapshot at or
 // below it and the events after it), and NotificationLog serves all events
 // in the order they were saved. Aggregates are snapshotted by a policy per
 // type (SnapshotEvery).
@@ -21,8 +21,10 @@
 //
 // # Caveats
 //
-//   - Save checks each aggregate's expected version; a save of several
-//     aggregates is atomic per aggregate, not across them.
+//   - Save of several aggregates is all or nothing, which needs a journal
+//     that is a journal.MultiAppender (memory and Redis are; Redis Cluster
+//     only for aggregates in one partition, and refuses others with
+//     journal.ErrCrossPartition before writing anything).
 //   - A snapshot that cannot be read back is skipped with a warning: the
 //     aggregate is rebuilt from all its events.
 package app

@@ -23,6 +23,15 @@ var (
 	// ErrUnavailable is returned when the journal cannot be reached; the
 	// request was not sent, so nothing was written.
 	ErrUnavailable = errors.New("journal unavailable")
+	// ErrMultiAppend is returned by AppendMany for a journal that cannot
+	// append to several aggregates at once (it is no MultiAppender).
+	// Nothing was written.
+	ErrMultiAppend = errors.New("journal cannot append to several aggregates at once")
+	// ErrCrossPartition is returned by AppendMany of a journal that
+	// appends atomically only within one partition (Redis Cluster), for
+	// aggregates in several; the error is a *CrossPartitionError naming
+	// them. Nothing was written.
+	ErrCrossPartition = errors.New("atomic append across partitions not supported")
 	// ErrClosed is returned by a journal after Close.
 	ErrClosed = errors.New("journal closed")
 	// ErrPartition is returned for a partition number outside 0..P-1.

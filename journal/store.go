@@ -81,6 +81,32 @@ func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.U
 	return s.journal.Append(ctx, id, expected, records)
 }
 
+// Batch is one aggregate's new events, for AppendMany.
+type Batch struct {
+	// AggregateType is the aggregate's registered type name, recorded on
+	// its first event.
+	AggregateType string
+	AggregateID   uuid.UUID
+	// Expected is the version the aggregate must be at.
+	Expected uint64
+	Events   []domain.Envelope
+}
+
+// AppendMany encodes the batches and appends them all or nothing (see
+// journal.AppendMany): the seeds' save(a, b). It returns the log position
+// of each batch's last event.
+func (s *EventStore) AppendMany(ctx context.Context, batches []Batch) ([]uint64, error) {
+	streams := make([]Stream, len(batches))
+	for i, b := range batches {
+		records, err := s.Encode(ctx, b.AggregateType, b.Events)
+		if err != nil {
+			return nil, err
+		}
+		streams[i] = Stream{AggregateID: b.AggregateID, Expected: b.Expected, Records: records}
+	}
+	return AppendMany(ctx, s.journal, streams)
+}
+
 // Decode turns a stored record back into a domain event. An unknown type
 // name is an error that names the type, the aggregate and the version.
 func (s *EventStore) Decode(ctx context.Context, r Record) (domain.Envelope, error) {

@@ -38,7 +38,10 @@ type Journal struct {
 	last  *cache
 }
 
-var _ journal.Journal = (*Journal)(nil)
+var (
+	_ journal.Journal       = (*Journal)(nil)
+	_ journal.MultiAppender = (*Journal)(nil)
+)
 
 // Wrap returns inner with hash chaining. Every writer of the journal must
 // go through a hash-chained Journal, or the records it writes break the
@@ -69,9 +72,24 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	if err := journal.CheckAppend(id, expected, records); err != nil {
 		return 0, err
 	}
-	prev, err := j.prev(ctx, id, expected)
+	chained, last, err := j.chain(ctx, id, expected, records)
 	if err != nil {
 		return 0, err
+	}
+	pos, err := j.inner.Append(ctx, id, expected, chained)
+	if err != nil {
+		return pos, err
+	}
+	j.last.learn(id, link{version: expected + uint64(len(records)), hash: last})
+	return pos, nil
+}
+
+// chain returns copies of records with their hashes, and the hash of the
+// last one.
+func (j *Journal) chain(ctx context.Context, id uuid.UUID, expected uint64, records []journal.Record) ([]journal.Record, string, error) {
+	prev, err := j.prev(ctx, id, expected)
+	if err != nil {
+		return nil, "", err
 	}
 	chained := make([]journal.Record, len(records))
 	for i, r := range records {
@@ -80,7 +98,7 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 			h[k] = v
 		}
 		if _, ok := h[HeaderHash]; ok {
-			return 0, fmt.Errorf("hashchain: append to aggregate %s: record version %d already has a %s header: %w", id, r.Version, HeaderHash, journal.ErrInvalidAppend)
+			return nil, "", fmt.Errorf("hashchain: append to aggregate %s: record version %d already has a %s header: %w", id, r.Version, HeaderHash, journal.ErrInvalidAppend)
 		}
 		delete(h, HeaderPrev)
 		if prev != "" {
@@ -91,11 +109,38 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 		h[HeaderHash] = prev
 		chained[i] = r
 	}
-	pos, err := j.inner.Append(ctx, id, expected, chained)
-	if err != nil {
-		return pos, err
+	return chained, prev, nil
+}
+
+// AppendMany implements journal.MultiAppender when the journal under j
+// is one: it chains each aggregate's records as Append does and appends
+// them all at once through it. Over a journal that cannot, it refuses
+// with journal.ErrMultiAppend, writing nothing.
+func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]uint64, error) {
+	if err := journal.CheckAppendMany(streams); err != nil {
+		return nil, err
 	}
-	j.last.learn(id, link{version: expected + uint64(len(records)), hash: prev})
+	inner, ok := j.inner.(journal.MultiAppender)
+	if !ok {
+		return nil, fmt.Errorf("hashchain: append to %d aggregates at once over %T: %w", len(streams), j.inner, journal.ErrMultiAppend)
+	}
+	chained := make([]journal.Stream, len(streams))
+	lasts := make([]string, len(streams))
+	for i, s := range streams {
+		recs, last, err := j.chain(ctx, s.AggregateID, s.Expected, s.Records)
+		if err != nil {
+			return nil, err
+		}
+		chained[i] = journal.Stream{AggregateID: s.AggregateID, Expected: s.Expected, Records: recs}
+		lasts[i] = last
+	}
+	pos, err := inner.AppendMany(ctx, chained)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range streams {
+		j.last.learn(s.AggregateID, link{version: s.Expected + uint64(len(s.Records)), hash: lasts[i]})
+	}
 	return pos, nil
 }
 

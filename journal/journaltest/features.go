@@ -12,6 +12,10 @@ type Features struct {
 	// header that was not appended fails the suite, and every appended
 	// header must read back as it was.
 	AddedHeaders []string
+	// AppendManyOnePartition says that AppendMany is atomic only within
+	// one partition (Redis Cluster): across partitions the suite expects
+	// it to refuse with journal.ErrCrossPartition, writing nothing.
+	AppendManyOnePartition bool
 }
 
 func (f Features) adds(header string) bool { return slices.Contains(f.AddedHeaders, header) }

@@ -45,6 +45,8 @@ func RunWith(t *testing.T, newJournal Factory, features Features) {
 		{"Wait", testWait},
 		{"CancelledContext", testCancelledContext},
 		{"Close", testClose},
+		{"AppendMany", func(t *testing.T, f Factory) { testAppendMany(t, f, features) }},
+		{"AppendManyRace", testAppendManyRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newJournal) })

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -63,7 +64,10 @@ func (l *chunkedLog) append(n journal.Notification) {
 	l.n++
 }
 
-var _ journal.Journal = (*Journal)(nil)
+var (
+	_ journal.Journal       = (*Journal)(nil)
+	_ journal.MultiAppender = (*Journal)(nil)
+)
 
 // New returns an empty memory journal.
 func New(cfg Config) (*Journal, error) {
@@ -125,6 +129,70 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 		p.wake, p.watched = make(chan struct{}), false
 	}
 	p.mu.Unlock()
+	return last, nil
+}
+
+// AppendMany implements journal.MultiAppender, for aggregates in any
+// partitions: it locks their partitions in ascending order, checks every
+// expected version, then writes.
+func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := journal.CheckAppendMany(streams); err != nil {
+		return nil, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	pns := make([]int, len(streams))
+	copies := make([][]journal.Notification, len(streams))
+	locked := map[int]bool{}
+	for i, s := range streams {
+		pns[i] = journal.PartitionOf(s.AggregateID, len(j.parts))
+		locked[pns[i]] = true
+		copies[i] = make([]journal.Notification, len(s.Records))
+		for k, r := range s.Records {
+			r.Data = append([]byte(nil), r.Data...)
+			copies[i][k] = journal.Notification{Partition: pns[i], Record: r}
+		}
+	}
+	order := make([]int, 0, len(locked))
+	for pn := range locked {
+		order = append(order, pn)
+	}
+	slices.Sort(order)
+	for _, pn := range order {
+		j.parts[pn].mu.Lock()
+	}
+	defer func() {
+		for _, pn := range order {
+			p := j.parts[pn]
+			if p.watched {
+				close(p.wake)
+				p.wake, p.watched = make(chan struct{}), false
+			}
+			p.mu.Unlock()
+		}
+	}()
+	for i, s := range streams {
+		if v := uint64(len(j.parts[pns[i]].streams[s.AggregateID])); v != s.Expected {
+			return nil, &journal.ConflictError{AggregateID: s.AggregateID, Expected: s.Expected, Actual: v}
+		}
+	}
+	last := make([]uint64, len(streams))
+	for i, s := range streams {
+		p := j.parts[pns[i]]
+		positions := p.streams[s.AggregateID]
+		for k := range copies[i] {
+			pos := p.log.len() + 1
+			copies[i][k].Position = pos
+			p.log.append(copies[i][k])
+			positions = append(positions, pos)
+		}
+		p.streams[s.AggregateID] = positions
+		last[i] = p.log.len()
+	}
 	return last, nil
 }
 

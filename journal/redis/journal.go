@@ -29,6 +29,7 @@ type Journal struct {
 	keys    keys
 	appendS script
 	fencedS script
+	multiS  script
 	readS   script
 	leaseS  leaseScripts
 	com     *committer
@@ -51,7 +52,7 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
 	}
 	j := &Journal{cfg: cfg, keys: newKeys(cfg.KeyPrefix, cfg.Partitions),
-		appendS: newScript(appendScript), fencedS: newScript(fencedAppendScript), readS: newScript(readScript),
+		appendS: newScript(appendScript), fencedS: newScript(fencedAppendScript), multiS: newScript(multiAppendScript), readS: newScript(readScript),
 		leaseS: newLeaseScripts(), client: client}
 	switch c := client.(type) {
 	case *goredis.ClusterClient:
@@ -87,7 +88,7 @@ func (j *Journal) open(ctx context.Context) error {
 			want, j.cfg.KeyPrefix, got, ErrPartitionsMismatch)
 	}
 	load := func(ctx context.Context, c *goredis.Client) error {
-		for _, s := range []script{j.appendS, j.fencedS, j.readS, j.leaseS.acquire, j.leaseS.renew, j.leaseS.release} {
+		for _, s := range []script{j.appendS, j.fencedS, j.multiS, j.readS, j.leaseS.acquire, j.leaseS.renew, j.leaseS.release} {
 			if err := s.Load(ctx, c).Err(); err != nil {
 				return err
 			}

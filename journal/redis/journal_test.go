@@ -43,5 +43,5 @@ func TestConformanceUnixSocket(t *testing.T) {
 
 func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
-	journaltest.Run(t, factory(redis.Config{Addrs: c.Addrs()}))
+	journaltest.RunWith(t, factory(redis.Config{Addrs: c.Addrs()}), journaltest.Features{AppendManyOnePartition: true})
 }

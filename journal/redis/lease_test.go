@@ -202,3 +202,42 @@ func TestConformanceFenced(t *testing.T) {
 		return j
 	})
 }
+
+// An append to several aggregates checks the lease of every partition it
+// touches before it writes anything.
+func TestFencedAppendMany(t *testing.T) {
+	srv := redistest.StartServer(t, redistest.Options{})
+	ctx := context.Background()
+	fa, fb := &fence{}, &fence{}
+	ja := openFenced(t, srv.URL(), "fence2:", 2, fa)
+	jb := openFenced(t, srv.URL(), "fence2:", 2, fb)
+	a0, a1 := journaltest.IDIn(0, 2), journaltest.IDIn(1, 2)
+	streams := func(v uint64) []journal.Stream {
+		return []journal.Stream{{AggregateID: a0, Expected: v, Records: []journal.Record{rec(a0, v+1)}},
+			{AggregateID: a1, Expected: v, Records: []journal.Record{rec(a1, v+1)}}}
+	}
+	var leases [2]redis.Lease
+	for p := range 2 {
+		l, err := ja.Acquire(ctx, p, "a", 3*time.Second)
+		require.NoError(t, err)
+		fa.set(p, l.Token)
+		leases[p] = l
+	}
+	last, err := ja.AppendMany(ctx, streams(0))
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1, 1}, last)
+
+	// a loses partition 1 to b: its append to both is refused whole.
+	require.NoError(t, ja.Release(ctx, leases[1]))
+	b, err := jb.Acquire(ctx, 1, "b", 3*time.Second)
+	require.NoError(t, err)
+	fb.set(1, b.Token)
+	_, err = ja.AppendMany(ctx, streams(1))
+	require.ErrorIs(t, err, journal.ErrFenced)
+	require.NotErrorIs(t, err, journal.ErrOutcomeUnknown)
+	for p := range 2 {
+		head, err := ja.Head(ctx, p)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, head, "partition %d: a fenced append wrote", p)
+	}
+}
