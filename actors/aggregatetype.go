@@ -2,12 +2,13 @@ package actors
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"sort"
 	"time"
+
+	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
@@ -138,13 +139,14 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 		decode: func(payload []byte) (any, error) {
 			var v C
 			// A field the command does not have is an error that names
-			// it: a misspelt field is never silently dropped.
-			d := json.NewDecoder(bytes.NewReader(payload))
-			d.DisallowUnknownFields()
-			if err := d.Decode(&v); err != nil {
+			// it: a misspelt field is never silently dropped. One parse
+			// (segmentio's encoding/json, encoding/json's rules) both
+			// checks and decodes the body.
+			rest, err := fastjson.Parse(payload, &v, fastjson.DisallowUnknownFields)
+			if err != nil {
 				return nil, err
 			}
-			if d.More() {
+			if len(bytes.TrimSpace(rest)) > 0 {
 				return nil, errors.New("more than one JSON value")
 			}
 			return v, nil

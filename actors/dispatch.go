@@ -34,6 +34,10 @@ type Command struct {
 	CommandID string
 	// CorrelationID is recorded on every event the command raises.
 	CorrelationID string
+	// Timeout bounds the wait for the reply when ctx has no deadline (0:
+	// SystemConfig.AskTimeout). It costs less than a context with a
+	// deadline: the wait uses a timer the system reuses.
+	Timeout time.Duration
 }
 
 // Reply is the outcome of a command that was accepted, in the shape of
@@ -66,7 +70,7 @@ func (s *System) Dispatch(ctx context.Context, c Command) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return s.dispatch(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID)
+	return s.dispatch(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
 }
 
 // SendOption sets an optional field of a command sent with Send.
@@ -93,10 +97,10 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 	for _, o := range opts {
 		o(&c)
 	}
-	return sys.dispatch(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID)
+	return sys.dispatch(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0)
 }
 
-func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string) (Reply, error) {
+func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (Reply, error) {
 	if id == uuid.Nil {
 		return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 	}
@@ -115,15 +119,18 @@ func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id
 		return res.rep, res.err
 	default:
 	}
-	// A context without a deadline gets AskTimeout, on the call's own
-	// reused timer: a context.WithTimeout per command would cost a timer
-	// and a context.
+	// A context without a deadline gets the command's Timeout or
+	// AskTimeout, on the call's own reused timer: a context.WithTimeout
+	// per command would cost a timer and a context.
 	var timeout <-chan time.Time
+	if wait <= 0 {
+		wait = s.cfg.AskTimeout
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		if c.timer == nil {
-			c.timer = time.NewTimer(s.cfg.AskTimeout)
+			c.timer = time.NewTimer(wait)
 		} else {
-			c.timer.Reset(s.cfg.AskTimeout)
+			c.timer.Reset(wait)
 		}
 		timeout = c.timer.C
 	}
@@ -139,7 +146,7 @@ func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id
 		return Reply{}, fmt.Errorf("actors: %s %s: command %s: no reply: %w: %w", rt.name, id, cmd.name, journal.ErrOutcomeUnknown, ctx.Err())
 	case <-timeout:
 		return Reply{}, fmt.Errorf("actors: %s %s: command %s: no reply within %v: %w: %w", rt.name, id, cmd.name,
-			s.cfg.AskTimeout, journal.ErrOutcomeUnknown, context.DeadlineExceeded)
+			wait, journal.ErrOutcomeUnknown, context.DeadlineExceeded)
 	}
 }
 

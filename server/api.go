@@ -1,12 +1,16 @@
 package server
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/storage/encryption"
@@ -21,10 +25,47 @@ type api struct {
 	maxBody  int64
 	timeout  time.Duration
 	maxLimit int
+
+	ids     *idCache   // names' ids
+	bodies  *sync.Pool // of *[]byte: request bodies
+	replies *sync.Pool // of *[]byte: encoded replies
+	rand    randomIDs
+	// jsonType and protoType are Content-Type header values, shared by
+	// every response (net/http does not change them).
+	jsonType, protoType []string
 }
 
 func newAPI(s *Server) *api {
-	return &api{s: s, sys: s.sys, log: s.log, maxBody: s.cfg.MaxBody, timeout: s.cfg.RequestTimeout, maxLimit: 1000}
+	return &api{s: s, sys: s.sys, log: s.log, maxBody: s.cfg.MaxBody, timeout: s.cfg.RequestTimeout, maxLimit: 1000,
+		ids: newIDCache(1 << 16), bodies: newBufferPool(1024), replies: newBufferPool(256),
+		jsonType: []string{contentJSON}, protoType: []string{contentProtobuf}}
+}
+
+// newID returns a new random (version 4) UUID as text.
+func (a *api) newID() string { return a.rand.next().String() }
+
+// randomIDs makes version 4 UUIDs from crypto/rand, read 1 KiB at a time
+// rather than 16 bytes per id.
+type randomIDs struct {
+	mu   sync.Mutex
+	buf  [1024]byte
+	used int // bytes of buf handed out; starts empty
+	init bool
+}
+
+func (g *randomIDs) next() uuid.UUID {
+	var id uuid.UUID
+	g.mu.Lock()
+	if !g.init || g.used == len(g.buf) {
+		_, _ = rand.Read(g.buf[:]) // crypto/rand.Read never fails
+		g.used, g.init = 0, true
+	}
+	copy(id[:], g.buf[g.used:g.used+16])
+	g.used += 16
+	g.mu.Unlock()
+	id[6] = (id[6] & 0x0f) | 0x40 // version 4
+	id[8] = (id[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return id
 }
 
 func (a *api) routes() *http.ServeMux {
@@ -37,6 +78,7 @@ func (a *api) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/projections", a.projections)
 	mux.HandleFunc("GET /v1/{type}/{id}", a.state)
 	mux.HandleFunc("POST /v1/{type}/{id}/{command}", a.command)
+	mux.HandleFunc("POST /v1/commands", a.batch)
 	mux.HandleFunc("GET /v1/admin/verify", a.verify)
 	mux.HandleFunc("POST /v1/admin/shred/{subject}", a.shred)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +105,13 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // fail answers with the status and code that err calls for.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := a.errorStatus(r, err)
+	writeError(w, status, code, err.Error())
+}
+
+// errorStatus returns the HTTP status and the code that err calls for
+// (and logs the errors that are the server's own).
+func (a *api) errorStatus(r *http.Request, err error) (int, string) {
 	code := wire.ErrorCode(err)
 	status := http.StatusInternalServerError
 	switch {
@@ -86,5 +135,5 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeError(w, status, code, err.Error())
+	return status, code
 }

@@ -18,7 +18,7 @@ type stateResponse struct {
 
 func (a *api) state(w http.ResponseWriter, r *http.Request) {
 	typ := r.PathValue("type")
-	id, err := aggregateID(typ, r.PathValue("id"))
+	id, err := a.ids.id(typ, r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return

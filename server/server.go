@@ -194,7 +194,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.Start(ctx); err != nil && !errors.Is(err, ErrStarted) {
 		return errors.Join(err, ln.Close(), s.Close())
 	}
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	// HTTP/1.1 with keep-alive, and HTTP/2 over cleartext (h2c, prior
+	// knowledge) for clients that multiplex many commands on one
+	// connection.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	var err error

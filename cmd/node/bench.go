@@ -44,6 +44,8 @@ type benchConfig struct {
 	keep        bool
 	keyPrefix   string
 	timeout     time.Duration
+	cpuProfile  string
+	memProfile  string
 }
 
 func (c *benchConfig) register(fs *flag.FlagSet) {
@@ -63,6 +65,8 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.batch, "batch", 0, "over HTTP, send this many commands per request on the batch route POST /v1/commands [FACTUM_BATCH]")
 	fs.BoolVar(&c.keep, "keep", false, "keep the Redis keys the run wrote (default: delete them) [FACTUM_KEEP]")
 	fs.StringVar(&c.keyPrefix, "key-prefix", "", "Redis key prefix of the run (default: factum:bench:<random>:) [FACTUM_KEY_PREFIX]")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (this process: the node, unless --target) to this file [FACTUM_CPUPROFILE]")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile of the run to this file [FACTUM_MEMPROFILE]")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "over HTTP, how long a request may take [FACTUM_TIMEOUT]")
 }
 

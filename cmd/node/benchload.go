@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,6 +84,10 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	if c.rate > 0 {
 		interval = time.Duration(float64(time.Second) * float64(batch) / c.rate)
 	}
+	stopProfiles, err := startProfiles(c)
+	if err != nil {
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range c.concurrency {
@@ -158,6 +165,9 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	wg.Wait()
 	l := &load{elapsed: time.Since(start), hist: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}}
 	stopProgress()
+	if err := stopProfiles(); err != nil {
+		return nil, err
+	}
 	for _, id := range ids {
 		l.acked[id] = 0 // an aggregate may hold events the run did not see acknowledged
 	}
@@ -178,4 +188,39 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 		return nil, ctx.Err()
 	}
 	return l, nil
+}
+
+// startProfiles starts the CPU profile and sets the allocation profile's
+// rate as --cpuprofile and --memprofile ask; the returned func writes
+// them.
+func startProfiles(c *benchConfig) (func() error, error) {
+	var cpu *os.File
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		cpu = f
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				return err
+			}
+		}
+		if c.memProfile != "" {
+			f, err := os.Create(c.memProfile)
+			if err != nil {
+				return err
+			}
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			return errors.Join(err, f.Close())
+		}
+		return nil
+	}, nil
 }
