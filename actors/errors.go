@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 
 	"github.com/factum-dev/factum/app"
@@ -54,4 +55,68 @@ var (
 	// ErrUnavailable: the journal could not be reached; nothing was
 	// written.
 	ErrUnavailable = journal.ErrUnavailable
+	// ErrCorrupt: a stored event or snapshot does not read back as it was
+	// written (it fails to decrypt, decompress or decode); the error names
+	// the aggregate and version.
+	ErrCorrupt = journal.ErrCorrupt
+	// ErrShredded: a stored event belongs to a crypto-shredded subject and
+	// can never be read again.
+	ErrShredded = journal.ErrShredded
 )
+
+// Kind is what a caller that retries (a process manager, a client) makes
+// of a command's error.
+type Kind int
+
+const (
+	// KindNone: no error.
+	KindNone Kind = iota
+	// KindRefused: the command was refused for good: a broken business
+	// rule, no aggregate of that type with that id (or an id of another
+	// type), a create for an aggregate that exists, a command that does
+	// not fit or is not known. Trying again gives the same answer.
+	KindRefused
+	// KindTransient: the journal could not be reached, the outcome is
+	// unknown, another writer won (twice), the storage fenced the writer
+	// off, the system is closing, or the wait for the reply ran out. Try
+	// again with the same command id, for as long as the outage lasts:
+	// only that tells the outcome.
+	KindTransient
+	// KindFault: anything else: a handler's panic, a corrupt or shredded
+	// record, a bug. Trying again may not help.
+	KindFault
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindNone:
+		return "none"
+	case KindRefused:
+		return "refused"
+	case KindTransient:
+		return "transient"
+	default:
+		return "fault"
+	}
+}
+
+// KindOf classifies err by the sentinels it wraps (errors.Is), so a
+// remote error that wire.Error rebuilt from its code is classified as
+// the local one.
+func KindOf(err error) Kind {
+	switch {
+	case err == nil:
+		return KindNone
+	case errors.Is(err, ErrCorrupt), errors.Is(err, ErrShredded), errors.Is(err, ErrHandlerPanic):
+		return KindFault
+	case errors.Is(err, ErrRejected), errors.Is(err, ErrAggregateNotFound), errors.Is(err, ErrAlreadyExists),
+		errors.Is(err, ErrBadCommand), errors.Is(err, ErrUnknownCommand), errors.Is(err, ErrUnknownType):
+		return KindRefused
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrOutcomeUnknown), errors.Is(err, ErrVersionConflict),
+		errors.Is(err, journal.ErrFenced), errors.Is(err, ErrClosed), errors.Is(err, journal.ErrClosed),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return KindTransient
+	default:
+		return KindFault
+	}
+}

@@ -45,6 +45,10 @@ var (
 	// ErrCorrupt is returned when a stored record cannot be read back as it
 	// was written (a transform fails to verify or decode it).
 	ErrCorrupt = errors.New("corrupt record")
+	// ErrShredded is returned when a stored record's key was deleted on
+	// purpose (crypto-shredding): it is still stored, but can never be
+	// read again (storage/encryption.ErrShredded is the same value).
+	ErrShredded = errors.New("subject shredded")
 )
 
 // WrongTypeError is returned by EventStore.ReplayAs when the aggregate's

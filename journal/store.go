@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -122,6 +123,10 @@ func (s *EventStore) decode(ctx context.Context, r *Record) (domain.Envelope, er
 	}
 	v, err := s.registry.Decode(domain.Encoded{Type: r.Type, SchemaVersion: r.SchemaVersion, Data: r.Data})
 	if err != nil {
+		if errors.Is(err, domain.ErrDecode) {
+			// The bytes do not decode into their own type: corrupt.
+			return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w (%w)", r.AggregateID, r.Version, err, ErrCorrupt)
+		}
 		return domain.Envelope{}, fmt.Errorf("journal: aggregate %s version %d: %w", r.AggregateID, r.Version, err)
 	}
 	return domain.Envelope{AggregateID: r.AggregateID, Version: r.Version, Time: r.Time, Type: r.Type, Data: v, Meta: r.Meta}, nil

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/journal"
@@ -39,6 +41,8 @@ type worker struct {
 	bo        backoff
 	readahead chan readResult // one Select in flight while a batch is handled
 	unsure    bool            // a commit failed: the store's checkpoint tells whether it went through
+	failPos   uint64          // the position that failed last, and how many times in a row
+	failCount int
 
 	// Status, read by other goroutines.
 	position    atomic.Uint64 // last position handled (and committed, on a TxStore)
@@ -47,9 +51,98 @@ type worker struct {
 	handled     atomic.Uint64
 	failures    atomic.Uint64
 	retrying    atomic.Bool
+	parkedN     atomic.Uint64
 	errMu       sync.Mutex
 	lastErr     error
 	lastErrAt   time.Time
+	parked      []Parked // the most recent, oldest first
+	stopped     string   // why the partition stopped (OnUnreadable(StopAtUnreadable))
+}
+
+// Parked is a notification a projection gave up on and went past: its
+// handler refused it for good, or failed MaxAttempts times with a fault,
+// or its event cannot be read (shredded, corrupt).
+type Parked struct {
+	Position    uint64    `json:"position"`
+	AggregateID uuid.UUID `json:"aggregate_id"`
+	Version     uint64    `json:"version"`
+	Type        string    `json:"type"`
+	// Kind is "refused", "fault", "shredded" or "corrupt".
+	Kind     string    `json:"kind"`
+	Reason   string    `json:"reason"`
+	Attempts int       `json:"attempts"`
+	At       time.Time `json:"at"`
+}
+
+// keepParked is how many parked notifications a worker's status lists.
+const keepParked = 20
+
+// errHalt stops a partition at an unreadable notification.
+var errHalt = errors.New("stopped at an unreadable notification")
+
+// parkable counts a failure of notification jn and decides whether it is
+// parked now: a refusal or an unreadable event (when skipped) at once, a
+// fault after MaxAttempts, a transient failure never. An unreadable event
+// under StopAtUnreadable gives errHalt.
+func (w *worker) parkable(jn *journal.Notification, err error) (bool, error) {
+	if jn.Position != w.failPos {
+		w.failPos, w.failCount = jn.Position, 0
+	}
+	kind := ""
+	if mark := eventlog.Mark(err); mark != "" && errors.Is(err, errDecode) {
+		if w.p.opts.unreadable == StopAtUnreadable {
+			return false, fmt.Errorf("%w: %w", errHalt, err)
+		}
+		kind = mark
+	} else {
+		switch k := actors.KindOf(err); k {
+		case actors.KindTransient:
+			return false, err
+		case actors.KindRefused:
+			kind = k.String()
+		default:
+			if w.failCount++; w.failCount < w.p.opts.maxAttempts {
+				return false, err
+			}
+			kind = actors.KindFault.String()
+		}
+	}
+	p := Parked{Position: jn.Position, AggregateID: jn.AggregateID, Version: jn.Version, Type: jn.Type,
+		Kind: kind, Reason: err.Error(), Attempts: max(w.failCount, 1), At: time.Now()}
+	w.parkedN.Add(1)
+	w.errMu.Lock()
+	if len(w.parked) == keepParked {
+		w.parked = append(w.parked[:0], w.parked[1:]...)
+	}
+	w.parked = append(w.parked, p)
+	w.errMu.Unlock()
+	w.logr.Error("projection parked a notification and goes on", "projection", w.p.name, "partition", w.part,
+		"position", jn.Position, "type", jn.Type, "aggregate", jn.AggregateID, "kind", kind, "attempts", p.Attempts, "err", err)
+	return true, nil
+}
+
+// skip moves past jn without handling it.
+func (w *worker) skip(jn *journal.Notification) {
+	w.next = jn.Position + 1
+	w.position.Store(jn.Position)
+	w.lastTime.Store(jn.Time.UnixNano())
+	w.pendingTime.Store(jn.Time.UnixNano())
+}
+
+// halt stops the partition: it records why and waits for the runner to
+// stop.
+func (w *worker) halt(ctx context.Context, err error) {
+	w.retrying.Store(false)
+	w.errMu.Lock()
+	w.stopped = fmt.Sprintf("stopped before position %d: %v", w.next, err)
+	w.lastErr, w.lastErrAt = err, time.Now()
+	w.errMu.Unlock()
+	w.logr.Error("projection stopped at an unreadable notification", "projection", w.p.name, "partition", w.part,
+		"position", w.next, "err", err)
+	select {
+	case <-w.stop:
+	case <-ctx.Done():
+	}
 }
 
 type readResult struct {
@@ -213,6 +306,10 @@ func (w *worker) handle(ctx context.Context, ns []journal.Notification) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, errHalt) {
+			w.halt(ctx, err)
+			return
+		}
 		w.fail(err)
 		if w.stopping() || !w.bo.sleep(ctx, w.stop) {
 			return
@@ -247,7 +344,11 @@ func (w *worker) apply(ctx context.Context, ns []journal.Notification) (int, err
 			return i, w.checkpoint(ctx, false)
 		}
 		if err := w.one(ctx, &ns[i]); err != nil {
-			return i, errors.Join(err, w.checkpoint(ctx, false))
+			park, err := w.parkable(&ns[i], err)
+			if !park {
+				return i, errors.Join(err, w.checkpoint(ctx, false))
+			}
+			w.skip(&ns[i])
 		}
 	}
 	return len(ns), w.checkpoint(ctx, false)
@@ -298,10 +399,34 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 			w.next, _ = next, w.position.Swap(pos)
 			w.lastTime.Store(last)
 			if i == 0 {
-				return 0, err
+				// Park it (what its handler wrote is rolled back) with a
+				// transaction of its own that only moves the checkpoint.
+				park, err := w.parkable(&ns[0], err)
+				if !park {
+					return 0, err
+				}
+				if err := w.skipTx(ctx, &ns[0]); err != nil {
+					return 0, err
+				}
+				if len(ns) == 1 {
+					return 1, nil
+				}
+				done, err := w.commitTx(ctx, ns[1:])
+				return 1 + done, err
 			}
+			park, err := w.parkable(&ns[i], err)
 			done, err2 := w.commitTx(ctx, ns[:i])
-			return done, errors.Join(err, err2)
+			if !park || err2 != nil {
+				return done, errors.Join(err, err2)
+			}
+			if err := w.skipTx(ctx, &ns[i]); err != nil {
+				return done, err
+			}
+			if i+1 == len(ns) {
+				return done + 1, nil
+			}
+			more, err := w.commitTx(ctx, ns[i+1:])
+			return done + 1 + more, err
 		}
 	}
 	at := ns[len(ns)-1].Position
@@ -315,14 +440,34 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 	return len(ns), nil
 }
 
+// skipTx commits the checkpoint at jn's position in a transaction of its
+// own.
+func (w *worker) skipTx(ctx context.Context, jn *journal.Notification) error {
+	_, tx, err := w.tx.Begin(ctx, w.p.name, w.part)
+	if err != nil {
+		return fmt.Errorf("projections: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, jn.Position, err)
+	}
+	if err := tx.Commit(ctx, jn.Position); err != nil {
+		w.unsure = true
+		return fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, jn.Position, ErrCheckpoint, err)
+	}
+	w.saved = jn.Position
+	w.skip(jn)
+	return nil
+}
+
+// errDecode marks a failure to decode a notification's event (beside
+// ErrHandler).
+var errDecode = errors.New("decode")
+
 // one handles one notification: skipped undecoded when the projection has
 // no handler for its type.
 func (w *worker) one(ctx context.Context, jn *journal.Notification) error {
 	if h := w.handlers[jn.Type]; h != nil {
 		e, err := w.log.Decode(ctx, jn.Record)
 		if err != nil {
-			return fmt.Errorf("projections: projection %q partition %d position %d: decode %s: %w: %w",
-				w.p.name, w.part, jn.Position, jn.Type, ErrHandler, err)
+			return fmt.Errorf("projections: projection %q partition %d position %d: %w %s: %w: %w",
+				w.p.name, w.part, jn.Position, errDecode, jn.Type, ErrHandler, err)
 		}
 		if err := w.call(ctx, h, e.Data, notificationOf(jn)); err != nil {
 			return fmt.Errorf("projections: projection %q partition %d position %d (%s of %s): %w: %w",

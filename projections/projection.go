@@ -69,6 +69,8 @@ type projectionOptions struct {
 	minBackoff      time.Duration
 	maxBackoff      time.Duration
 	checkpointEvery time.Duration
+	maxAttempts     int
+	unreadable      UnreadablePolicy
 }
 
 // Start says where the projection starts (default FromCheckpoint).
@@ -103,6 +105,36 @@ func CheckpointEvery(d time.Duration) ProjectionOption {
 	return func(o *projectionOptions) { o.checkpointEvery = d }
 }
 
+// MaxAttempts sets how many times a notification whose handler fails
+// with a fault (actors.KindFault: a bug, a panic, an error of no known
+// kind) is tried before it is parked (default 5). A refusal
+// (actors.KindRefused) is parked at once, a transient failure
+// (actors.KindTransient: unavailable, outcome unknown, ...) is retried
+// with backoff for as long as it lasts. A parked notification is
+// recorded in the runner's Status (Parked, ParkedRecent) and logged, and
+// the projection goes on with the next one: one poison event never blocks
+// a partition.
+func MaxAttempts(n int) ProjectionOption { return func(o *projectionOptions) { o.maxAttempts = n } }
+
+// UnreadablePolicy says what a projection does with a notification whose
+// event cannot be read: shredded (its subject was crypto-shredded) or
+// corrupt (it does not decrypt or decode).
+type UnreadablePolicy int
+
+const (
+	// SkipUnreadable (the default) parks the notification (recorded in
+	// Status, as a failed handler's is) and goes on.
+	SkipUnreadable UnreadablePolicy = iota
+	// StopAtUnreadable stops the projection's partition right before it:
+	// Status says Stopped and why; the checkpoint stays before it.
+	StopAtUnreadable
+)
+
+// OnUnreadable sets the projection's UnreadablePolicy.
+func OnUnreadable(p UnreadablePolicy) ProjectionOption {
+	return func(o *projectionOptions) { o.unreadable = p }
+}
+
 // Projection follows a notification log and hands each event of the types
 // it has handlers for (added with On) to its handler, in position order
 // within each partition. Events of other types are skipped undecoded.
@@ -125,7 +157,7 @@ type handler struct {
 // NewProjection returns a projection with no handlers. Its name is the
 // key of its checkpoints: two projections with one name share them.
 func NewProjection(name string, opts ...ProjectionOption) *Projection {
-	o := projectionOptions{batch: 1000, minBackoff: 10 * time.Millisecond, maxBackoff: 5 * time.Second}
+	o := projectionOptions{batch: 1000, minBackoff: 10 * time.Millisecond, maxBackoff: 5 * time.Second, maxAttempts: 5}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -135,6 +167,8 @@ func NewProjection(name string, opts ...ProjectionOption) *Projection {
 		p.errs = append(p.errs, fmt.Errorf("projections: a projection has no name: %w", ErrProjection))
 	case o.batch < 1:
 		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: BatchSize %d, want at least 1: %w", name, o.batch, ErrProjection))
+	case o.maxAttempts < 1:
+		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: MaxAttempts %d, want at least 1: %w", name, o.maxAttempts, ErrProjection))
 	case o.minBackoff <= 0 || o.maxBackoff < o.minBackoff:
 		p.errs = append(p.errs, fmt.Errorf("projections: projection %q: Backoff(%v, %v), want 0 < first <= longest: %w",
 			name, o.minBackoff, o.maxBackoff, ErrProjection))
@@ -149,7 +183,7 @@ func (p *Projection) Name() string { return p.name }
 // type). The handler runs in the projection's partition worker, one
 // notification at a time. An error it returns stops the partition at that
 // notification: it is retried with backoff and the checkpoint does not
-// move past it. Delivery is at-least-once: after a crash or a failed
+// move past it, until it succeeds or is parked (see MaxAttempts). Delivery is at-least-once: after a crash or a failed
 // batch, a handler may see a notification again, unless the projection is
 // on a TxStore and writes only through its transaction.
 func On[E any](p *Projection, h func(ctx context.Context, e E, n Notification) error) {

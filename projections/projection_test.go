@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -261,7 +262,7 @@ func TestProjectionFailureStopsCheckpoint(t *testing.T) {
 	p := projections.NewProjection("stuck", projections.Checkpoints(rm), projections.Backoff(time.Millisecond, 2*time.Millisecond))
 	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
 		if n.Position == 4 {
-			return errors.New("always fails")
+			return fmt.Errorf("the read model's database: %w", actors.ErrUnavailable) // transient: retried for as long as it lasts
 		}
 		tx := rm.Tx(ctx)
 		v, _ := tx.Get(n.AggregateID)

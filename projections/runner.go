@@ -265,6 +265,13 @@ type Status struct {
 	Retrying    bool      `json:"retrying"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// Parked counts the notifications parked since Start (see
+	// MaxAttempts); ParkedRecent lists the last few.
+	Parked       uint64   `json:"parked"`
+	ParkedRecent []Parked `json:"parked_recent,omitempty"`
+	// Stopped says why the partition stopped (an unreadable notification
+	// under OnUnreadable(StopAtUnreadable)); empty while it runs.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Status returns every projection's status in every partition, sorted by
@@ -288,10 +295,13 @@ func (r *Runner) Status() []Status {
 				s.TimeLag = max(0, now.Sub(time.Unix(0, t)))
 			}
 		}
+		s.Parked = w.parkedN.Load()
 		w.errMu.Lock()
 		if w.lastErr != nil {
 			s.LastError, s.LastErrorAt = w.lastErr.Error(), w.lastErrAt
 		}
+		s.ParkedRecent = append([]Parked(nil), w.parked...)
+		s.Stopped = w.stopped
 		w.errMu.Unlock()
 		out = append(out, s)
 	}

@@ -131,8 +131,10 @@ func (a *api) errorStatus(r *http.Request, err error) (int, string) {
 		status = http.StatusServiceUnavailable
 	case code == "outcome_unknown", code == "timeout":
 		status = http.StatusGatewayTimeout
+	case code == wire.CodeCorrupt:
+		status = http.StatusUnprocessableEntity
 	}
-	if status == http.StatusInternalServerError {
+	if status == http.StatusInternalServerError || code == wire.CodeCorrupt {
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	return status, code

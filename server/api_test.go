@@ -15,7 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples"
+	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/server"
@@ -268,8 +271,76 @@ func TestAPIStoragePipeline(t *testing.T) {
 	gone := s.get(t, "/v1/admin/verify?partition=0")
 	assert.Equal(t, http.StatusOK, gone.status, "shredded events still verify")
 	log = s.get(t, "/v1/log?limit=10")
-	assert.Equal(t, http.StatusGone, log.status, log.body)
-	assert.Equal(t, "shredded", log.body["error"])
+	require.Equal(t, http.StatusOK, log.status, "a shredded event does not stop the log's readers: %v", log.body)
+	ns := log.body["notifications"].([]any)
+	require.Len(t, ns, 4)
+	for i, n := range ns {
+		e := n.(map[string]any)
+		assert.Equal(t, "shredded", e["unreadable"], "position %d is marked", i+1)
+		assert.EqualValues(t, i+1, e["position"], "its place is kept")
+		assert.NotEmpty(t, e["type"], "its type is kept")
+		assert.Nil(t, e["data"], "its data is absent")
+	}
+	st := s.get(t, "/v1/dogschool.Dog/"+id+"?version=1")
+	assert.Equal(t, http.StatusGone, st.status, st.body)
+	assert.Equal(t, "shredded", st.body["error"])
+}
+
+// A stored event that fails to decrypt (one flipped byte): the
+// aggregate's read answers 422 corrupt naming the aggregate and version,
+// on a node that loads it; the log serves the page with that event marked
+// corrupt and the others whole; a follower over HTTP (httplog) reads the
+// mark as journal.ErrCorrupt.
+func TestAPICorruptEvent(t *testing.T) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	mem, err := jmemory.New(jmemory.Config{})
+	require.NoError(t, err)
+	cfg := server.Config{Storage: pipeline.Config{CipherKey: key}}
+	a := &testServer{Server: startServer(t, cfg, mem)}
+	rex := a.post(t, "/v1/dogschool.Dog/rex/register", `{"name":"Rex"}`).body["id"].(string)
+	a.post(t, "/v1/dogschool.Dog/rex/add-trick", `{"trick":"sit"}`)
+	a.post(t, "/v1/dogschool.Dog/fido/register", `{"name":"Fido"}`)
+	recs, err := mem.Read(context.Background(), uuid.MustParse(rex), 2, 2)
+	require.NoError(t, err)
+	recs[0].Data[len(recs[0].Data)-1] ^= 1 // tampered with in the store
+
+	b := &testServer{Server: startServer(t, cfg, mem)} // a node with no live actor for rex
+	st := b.get(t, "/v1/dogschool.Dog/rex")
+	assert.Equal(t, http.StatusUnprocessableEntity, st.status, st.body)
+	assert.Equal(t, "corrupt", st.body["error"])
+	assert.Contains(t, st.body["message"], rex)
+	assert.Contains(t, st.body["message"], "version 2")
+	cmd := b.post(t, "/v1/dogschool.Dog/rex/add-trick", `{"trick":"beg"}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, cmd.status, cmd.body)
+	assert.Equal(t, http.StatusOK, b.get(t, "/v1/dogschool.Dog/fido").status, "the other aggregates read")
+
+	log := b.get(t, "/v1/log?limit=10")
+	require.Equal(t, http.StatusOK, log.status, log.body)
+	ns := log.body["notifications"].([]any)
+	require.Len(t, ns, 3)
+	bad := ns[1].(map[string]any)
+	assert.Equal(t, "corrupt", bad["unreadable"])
+	assert.EqualValues(t, 2, bad["position"])
+	assert.Equal(t, "dogschool.TrickAdded", bad["type"])
+	assert.Nil(t, bad["data"])
+	assert.Contains(t, bad["error"], "version 2")
+	assert.Equal(t, map[string]any{"name": "Fido"}, ns[2].(map[string]any)["data"])
+
+	reg := domain.NewRegistry()
+	require.NoError(t, school.RegisterTypes(reg))
+	hl, err := httplog.New(context.Background(), httplog.Config{URL: b.URL, Registry: reg})
+	require.NoError(t, err)
+	got, err := hl.Select(context.Background(), 0, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	_, err = hl.Decode(context.Background(), got[1].Record)
+	require.ErrorIs(t, err, journal.ErrCorrupt)
+	e, err := hl.Decode(context.Background(), got[2].Record)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), e.Version)
 }
 
 func TestAPIAdminOff(t *testing.T) {

@@ -73,7 +73,19 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 	resp := eventlog.Page{Partition: partition, Partitions: nlog.Partitions(), Head: head,
 		Notifications: make([]eventlog.PageEntry, 0, len(ns)), Next: uint64(start)}
 	for _, n := range ns {
+		resp.Head = max(resp.Head, n.Position)
 		e, err := nlog.Decode(ctx, n)
+		if mark := eventlog.Mark(err); mark != "" {
+			// One unreadable event does not stop the readers: it is
+			// served marked, its place and type kept, its data absent.
+			resp.Notifications = append(resp.Notifications, eventlog.PageEntry{
+				Partition: n.Partition, Position: n.Position, AggregateID: n.AggregateID, Version: n.Version,
+				Type: n.Type, SchemaVersion: n.SchemaVersion, Time: n.Time, CorrelationID: n.Meta.CorrelationID,
+				CausationID: n.Meta.CausationID, Extra: n.Meta.Extra, Unreadable: mark, Error: err.Error(),
+			})
+			resp.Next = n.Position + 1
+			continue
+		}
 		if err != nil {
 			a.fail(w, r, fmt.Errorf("log position %d: %w", n.Position, err))
 			return
@@ -87,7 +99,6 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, fmt.Errorf("log position %d: %s as JSON: %w", n.Position, n.Type, err))
 			return
 		}
-		resp.Head = max(resp.Head, n.Position)
 		resp.Notifications = append(resp.Notifications, eventlog.PageEntry{
 			Partition: n.Partition, Position: n.Position, AggregateID: n.AggregateID, Version: n.Version,
 			Type: n.Type, SchemaVersion: schema, Time: n.Time, Data: data, CorrelationID: n.Meta.CorrelationID,

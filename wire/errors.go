@@ -31,6 +31,12 @@ const (
 	// CodeMoved: the node asked does not own the aggregate's partition
 	// (any more); nothing was run. Ask the owner.
 	CodeMoved = "moved"
+	// CodeCorrupt: a stored event or snapshot does not read back as it
+	// was written; the message names the aggregate and version.
+	CodeCorrupt = "corrupt"
+	// CodeShredded: the events asked for belong to a crypto-shredded
+	// subject.
+	CodeShredded = "shredded"
 )
 
 // ErrMoved is what CodeMoved stands for: the node does not own the
@@ -45,6 +51,10 @@ func ErrorCode(err error) string {
 		return ""
 	case errors.Is(err, actors.ErrDiscarded):
 		return CodeDiscarded
+	case errors.Is(err, journal.ErrShredded):
+		return CodeShredded
+	case errors.Is(err, journal.ErrCorrupt):
+		return CodeCorrupt
 	case errors.Is(err, actors.ErrAggregateNotFound):
 		return CodeNotFound
 	case errors.Is(err, actors.ErrAlreadyExists):
@@ -108,6 +118,10 @@ func Error(code, msg string) error {
 		sentinel = context.DeadlineExceeded
 	case CodeClosed:
 		sentinel = actors.ErrClosed
+	case CodeCorrupt:
+		sentinel = journal.ErrCorrupt
+	case CodeShredded:
+		sentinel = journal.ErrShredded
 	default:
 		sentinel = ErrRemote
 	}

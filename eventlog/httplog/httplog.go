@@ -135,7 +135,12 @@ func (l *Log) Wait(ctx context.Context, partition int, after uint64) (uint64, er
 }
 
 // Decode implements eventlog.Log with the local registry.
+// A notification the page marked unreadable gives journal.ErrShredded or
+// journal.ErrCorrupt (see eventlog.Unreadable).
 func (l *Log) Decode(ctx context.Context, r journal.Record) (domain.Envelope, error) {
+	if err := eventlog.Unreadable(r); err != nil {
+		return domain.Envelope{}, fmt.Errorf("httplog: %w", err)
+	}
 	v, err := l.cfg.Registry.Decode(domain.Encoded{Type: r.Type, SchemaVersion: r.SchemaVersion, Data: r.Data})
 	if err != nil {
 		return domain.Envelope{}, fmt.Errorf("httplog: aggregate %s version %d: %w", r.AggregateID, r.Version, err)

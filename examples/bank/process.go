@@ -2,7 +2,6 @@ package bank
 
 import (
 	"context"
-	"errors"
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/projections"
@@ -26,6 +25,14 @@ const TransferProcessName = "bank.transfers"
 // so a step that refunded and was then replayed could otherwise find the
 // target willing and pay twice.
 //
+// A refusal (actors.KindRefused: a broken rule, no such account, an id
+// of another aggregate type, a bad command) is final at once: the
+// transfer fails, or its money goes back. Any other error is returned:
+// a transient one (unavailable, outcome unknown) is retried with backoff
+// for as long as it lasts, with the same command ids; a fault is retried
+// a bounded number of times, then the notification is parked (see
+// projections.MaxAttempts) and shown in the runner's Status.
+//
 // Before it acts on a notification it checks that the transfer is still in
 // the status the event left it in: only this process manager moves a
 // transfer on, one partition at a time, so a replayed notification whose
@@ -46,7 +53,7 @@ func TransferProcess(sys *actors.System, opts ...projections.ProjectionOption) *
 		switch {
 		case err == nil:
 			next.Name, next.Value = "debited", MarkDebited{}
-		case refused(err):
+		case actors.KindOf(err) == actors.KindRefused:
 			next.Name, next.Value = "failed", MarkFailed{Reason: err.Error()}
 		default:
 			return err // unknown outcome: handled again, with the same ids
@@ -67,7 +74,7 @@ func TransferProcess(sys *actors.System, opts ...projections.ProjectionOption) *
 			_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
 				Name: "completed", Value: MarkCompleted{}, CorrelationID: corr})
 			return err
-		case refused(err):
+		case actors.KindOf(err) == actors.KindRefused:
 			_, err = out.Send(ctx, actors.Command{AggregateType: TransferAggregateType, AggregateID: n.AggregateID,
 				Name: "refunding", Value: MarkRefunding{Reason: err.Error()}, CorrelationID: corr})
 			return err
@@ -90,10 +97,4 @@ func TransferProcess(sys *actors.System, opts ...projections.ProjectionOption) *
 		return err
 	})
 	return pm
-}
-
-// refused reports whether an account said no for good: a broken rule or
-// no such account.
-func refused(err error) bool {
-	return errors.Is(err, actors.ErrRejected) || errors.Is(err, actors.ErrAggregateNotFound)
 }

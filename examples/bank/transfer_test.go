@@ -255,3 +255,60 @@ func send[C any](t *testing.T, sys *actors.System, typ string, id uuid.UUID, cmd
 	_, err := actors.Send(context.Background(), sys, typ, id, cmd)
 	require.NoError(t, err)
 }
+
+// Transfers whose source or target is the id of an aggregate of another
+// type (here: another transfer) are final at once: the one from it fails,
+// the one to it is refunded, and the transfers after them go through.
+func TestTransferToAnIDOfAnotherType(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sys := newBank(t, 1)
+	alice, bob := uuid.New(), uuid.New()
+	for _, id := range []uuid.UUID{alice, bob} {
+		_, err := actors.Send(ctx, sys, bank.AggregateType, id, bank.Open{Owner: "owner"})
+		require.NoError(t, err)
+	}
+	_, err := actors.Send(ctx, sys, bank.AggregateType, alice, bank.Deposit{Amount: 100})
+	require.NoError(t, err)
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(bank.TransferProcess(sys, projections.Backoff(time.Millisecond, 10*time.Millisecond))))
+	require.NoError(t, r.Start(ctx))
+	t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
+
+	other := uuid.New() // a transfer: an aggregate of another type
+	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, other, bank.StartTransfer{From: bob, To: alice, Amount: 1})
+	require.NoError(t, err)
+	toOther, fromOther, normal := uuid.New(), uuid.New(), uuid.New()
+	for id, c := range map[uuid.UUID]bank.StartTransfer{
+		toOther:   {From: alice, To: other, Amount: 30},
+		fromOther: {From: other, To: bob, Amount: 30},
+	} {
+		_, err = actors.Send(ctx, sys, bank.TransferAggregateType, id, c)
+		require.NoError(t, err)
+	}
+	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, normal, bank.StartTransfer{From: alice, To: bob, Amount: 10})
+	require.NoError(t, err)
+	status := func(id uuid.UUID) *bank.Transfer {
+		tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, id)
+		require.NoError(t, err)
+		return tr
+	}
+	require.Eventually(t, func() bool {
+		return status(toOther).Done() && status(fromOther).Done() && status(normal).Done()
+	}, 30*time.Second, 5*time.Millisecond, "no transfer is stuck")
+	require.Equal(t, bank.StatusRefunded, status(toOther).Status)
+	require.Contains(t, status(toOther).Reason, "bank.Transfer")
+	require.Equal(t, bank.StatusFailed, status(fromOther).Status)
+	require.Equal(t, bank.StatusCompleted, status(normal).Status)
+	balance := func(id uuid.UUID) int64 {
+		a, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, id)
+		require.NoError(t, err)
+		return a.Balance
+	}
+	require.Equal(t, int64(90), balance(alice), "the refunded 30 came back")
+	require.Equal(t, int64(10), balance(bob))
+	for _, s := range r.Status() {
+		require.Zero(t, s.Parked, "nothing parked: the refusals were final")
+	}
+}

@@ -1,12 +1,17 @@
 package encryption
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/factum-dev/factum/journal"
+)
 
 var (
 	// ErrShredded is returned when the data key of an event's or snapshot's
 	// subject has been shredded: the data is still stored but can never be
 	// read again. It is also returned on write for a shredded subject.
-	ErrShredded = errors.New("subject shredded")
+	// (journal.ErrShredded, the same value.)
+	ErrShredded = journal.ErrShredded
 	// ErrNoKey is returned by a KeyStore for a subject that has no data key,
 	// and on read when the data key a record was written with is not in the
 	// key store (the key store lost it; it was not shredded).
