@@ -36,17 +36,21 @@ type aggregateActor struct {
 	// discarded is the version at which the aggregate was discarded (0:
 	// it was not): its actor refuses every command and query.
 	discarded uint64
+	// dropped is set once the state of an evicted actor was dropped.
+	dropped bool
 }
 
 // Receive implements actor.Actor.
 func (a *aggregateActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *call:
+		a.dropIfEvicted()
 		a.command(m)
-		a.handled()
+		a.handled(ctx)
 	case *stateQuery:
+		a.dropIfEvicted()
 		a.state(m)
-		a.handled()
+		a.handled(ctx)
 	case *actor.Started:
 		// Activation: commands sent meanwhile wait in the mailbox, in order.
 		// A failure is reported to the first command, which retries it.
@@ -58,9 +62,20 @@ func (a *aggregateActor) Receive(ctx actor.Context) {
 	}
 }
 
-func (a *aggregateActor) handled() {
+func (a *aggregateActor) handled(ctx actor.Context) {
 	a.e.idleSince.Store(a.r.sys.now())
-	a.e.pending.Add(-1)
+	if a.e.pending.Add(-1) == 0 && a.e.evicted.Load() {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+// dropIfEvicted forgets the state of an evicted actor (System.Evict), once:
+// the messages still queued for it are handled on a fresh load from the
+// stores, which refuses a shredded aggregate.
+func (a *aggregateActor) dropIfEvicted() {
+	if a.e.evicted.Load() && !a.dropped {
+		a.agg, a.discarded, a.dropped = nil, 0, true
+	}
 }
 
 // load rebuilds the state from the latest snapshot and the events after

@@ -164,3 +164,20 @@ func TestSnapshotFailureDoesNotFailCommands(t *testing.T) {
 	}
 	assert.Equal(t, 5, e.get(id).Value)
 }
+
+// Evict stops an aggregate's live actor; the next command rebuilds it
+// from the stores.
+func TestEvict(t *testing.T) {
+	e := newEnv(t)
+	id := uuid.New()
+	e.open(id, 1)
+	require.Equal(t, 1, e.sys.Live(counterType))
+	assert.Equal(t, 1, e.sys.Evict(id))
+	require.Eventually(t, func() bool { return e.sys.Live(counterType) == 0 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, 0, e.sys.Evict(id), "no live actor")
+	assert.Equal(t, 0, e.sys.Evict(uuid.New()))
+	rep, err := e.add(id, 2)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, rep.Version)
+	assert.Equal(t, 3, e.get(id).Value)
+}

@@ -35,6 +35,10 @@ type entry struct {
 	// idleSince is when the actor last finished a message (unix nanos of
 	// the system's monotonic clock).
 	idleSince atomic.Int64
+	// evicted is set when the entry was removed by evict: the actor drops
+	// its state before its next message, and stops once nothing is
+	// pending.
+	evicted atomic.Bool
 }
 
 func newRouter(sys *System, rt *typeRuntime) *router {
@@ -107,6 +111,29 @@ func (r *router) sweep(cutoff int64) int {
 		n += len(stop)
 	}
 	return n
+}
+
+// evict removes the actor of id, if it has one, and stops it: at once
+// when nothing is pending, else after its last pending message, which it
+// handles on a fresh load (see aggregateActor.Receive). New messages for
+// id spawn a new actor. It reports whether there was one.
+func (r *router) evict(id uuid.UUID) bool {
+	s := r.shard(id)
+	s.mu.Lock()
+	e := s.entries[id]
+	if e != nil {
+		delete(s.entries, id)
+		e.evicted.Store(true)
+	}
+	s.mu.Unlock()
+	if e == nil {
+		return false
+	}
+	// Removed under the lock: pending can only go down from here.
+	if e.pending.Load() == 0 {
+		r.sys.root.Stop(e.pid)
+	}
+	return true
 }
 
 // stopAll removes and stops every actor.

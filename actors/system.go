@@ -193,6 +193,23 @@ func (s *System) Live(aggregateType string) int {
 	return rt.router.count()
 }
 
+// Evict stops the live actors of aggregate id (of whichever type) and
+// returns how many it found. Messages already queued for one are handled
+// on a fresh load from the stores, and the next command or query rebuilds
+// the aggregate: what a shred of its data key needs, so that no decrypted
+// state outlives it in memory. It does not wait for the actors to stop.
+func (s *System) Evict(id uuid.UUID) int {
+	s.typesMu.RLock()
+	defer s.typesMu.RUnlock()
+	n := 0
+	for _, rt := range s.types {
+		if rt.router.evict(id) {
+			n++
+		}
+	}
+	return n
+}
+
 // spawn starts the actor of aggregate id.
 func (s *System) spawn(r *router, id uuid.UUID, e *entry) *actor.PID {
 	s.actors.Add(1)

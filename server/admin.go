@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/factum-dev/factum/journal/hashchain"
 )
 
@@ -50,17 +52,50 @@ func (a *api) verify(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// shred deletes a subject's data key (by default a subject is an
-// aggregate's id): its events stay, but can never be read again.
+// shred deletes an aggregate's data key: its events stay, but can never
+// be read again. The subject is the aggregate's id, named as in the
+// aggregate's URL: a UUID, or a name with ?type=T (the name's id within
+// type T, domain.AggregateID). The aggregate's live actor is stopped, so
+// that no decrypted state outlives the key.
 func (a *api) shred(w http.ResponseWriter, r *http.Request) {
 	if a.s.pipe.Cipher == nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "encryption is off: start the node with FACTUM_CIPHER_KEY and FACTUM_PER_SUBJECT_KEYS=true")
 		return
 	}
-	subject := r.PathValue("subject")
-	if err := a.s.pipe.Cipher.Shred(r.Context(), subject); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	raw, typ := r.PathValue("subject"), r.URL.Query().Get("type")
+	id, err := uuid.Parse(raw)
+	switch {
+	case err == nil:
+	case typ == "":
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf(
+			"subject %q is not an aggregate id: give the aggregate's UUID, or its name with the type it belongs to (?type=T), as in its URL /v1/T/%s", raw, raw))
+		return
+	default:
+		if !a.hosts(typ) {
+			writeError(w, http.StatusNotFound, "unknown_type", fmt.Sprintf("aggregate type %q is not hosted", typ))
+			return
+		}
+		if id, err = aggregateID(typ, raw); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
+	}
+	if err := a.s.pipe.Cipher.Shred(r.Context(), id.String()); err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"shredded": subject})
+	// The key is gone: stop the live actor, whose state was decrypted with
+	// it. A read or command from now on rebuilds it, and fails.
+	evicted := a.sys.Evict(id)
+	writeJSON(w, http.StatusOK, map[string]any{"shredded": id.String(), "evicted": evicted})
+}
+
+// hosts reports whether the aggregate type typ is hosted.
+func (a *api) hosts(typ string) bool {
+	for _, t := range a.sys.Types() {
+		if t.Name == typ {
+			return true
+		}
+	}
+	return false
 }

@@ -394,3 +394,41 @@ func TestAPIDiscarded(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, "Rex", r.body["data"].(map[string]any)["name"])
 }
+
+// A shred reaches the live actor at once: every read of the aggregate's
+// state and every command answer 410 shredded, and its actor is stopped.
+// A name is shredded as the URL names it (?type=T).
+func TestAPIShredReachesLiveActors(t *testing.T) {
+	key := make([]byte, 32)
+	s := startAPI(t, pipeline.Config{CipherKey: key, PerSubjectKeys: true})
+	r := s.post(t, "/v1/dogschool.Dog/fido/register", `{"name":"Fido"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	id := r.body["id"].(string)
+	require.Equal(t, http.StatusOK, s.post(t, "/v1/dogschool.Dog/fido/add-trick", `{"trick":"sit"}`).status)
+	require.Equal(t, http.StatusOK, s.get(t, "/v1/dogschool.Dog/fido").status, "served by the live actor")
+
+	sh := s.post(t, "/v1/admin/shred/fido", "")
+	require.Equal(t, http.StatusBadRequest, sh.status, "a bare name is ambiguous: %v", sh.body)
+	assert.Contains(t, sh.body["message"], "?type=")
+	sh = s.post(t, "/v1/admin/shred/fido?type=bank.Vault", "")
+	require.Equal(t, http.StatusNotFound, sh.status, sh.body)
+	require.Equal(t, http.StatusOK, s.get(t, "/v1/dogschool.Dog/fido").status, "nothing was shredded yet")
+
+	sh = s.post(t, "/v1/admin/shred/fido?type=dogschool.Dog", "")
+	require.Equal(t, http.StatusOK, sh.status, sh.body)
+	assert.Equal(t, id, sh.body["shredded"], "the name maps to the id its URL names")
+	assert.EqualValues(t, 1, sh.body["evicted"], "the live actor is stopped")
+	for _, r := range []response{
+		s.get(t, "/v1/dogschool.Dog/fido"),
+		s.get(t, "/v1/dogschool.Dog/" + id),
+		s.get(t, "/v1/dogschool.Dog/fido?version=1"),
+		s.post(t, "/v1/dogschool.Dog/fido/add-trick", `{"trick":"beg"}`),
+	} {
+		assert.Equal(t, http.StatusGone, r.status, r.body)
+		assert.Equal(t, "shredded", r.body["error"], r.body)
+		assert.NotContains(t, fmt.Sprint(r.body), "Fido")
+	}
+	sh = s.post(t, "/v1/admin/shred/"+id, "")
+	require.Equal(t, http.StatusOK, sh.status, "by UUID, again: %v", sh.body)
+	assert.EqualValues(t, 1, sh.body["evicted"], "the actor the refused command activated")
+}
