@@ -420,7 +420,7 @@ func TestAPIShredReachesLiveActors(t *testing.T) {
 	assert.EqualValues(t, 1, sh.body["evicted"], "the live actor is stopped")
 	for _, r := range []response{
 		s.get(t, "/v1/dogschool.Dog/fido"),
-		s.get(t, "/v1/dogschool.Dog/" + id),
+		s.get(t, "/v1/dogschool.Dog/"+id),
 		s.get(t, "/v1/dogschool.Dog/fido?version=1"),
 		s.post(t, "/v1/dogschool.Dog/fido/add-trick", `{"trick":"beg"}`),
 	} {
