@@ -178,9 +178,13 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		a.seen.add(accepted{ID: c.commandID, Version: before})
 		return Reply{Version: before}, false, nil
 	}
+	stamp := a.r.sys.cfg.Stamp
 	for i := range events {
 		events[i].Meta.CausationID = c.commandID
 		events[i].Meta.CorrelationID = c.correlationID
+		if stamp != nil {
+			stamp(a.id, &events[i].Meta)
+		}
 	}
 	ctx, cancel := a.r.sys.journalContext()
 	pos, err := a.r.sys.app.Events().Append(ctx, rt.name, a.id, before, events)

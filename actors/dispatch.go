@@ -58,19 +58,36 @@ type Reply struct {
 // command's events, or with the command's error. When ctx ends first the
 // error wraps journal.ErrOutcomeUnknown: the command may still run.
 func (s *System) Dispatch(ctx context.Context, c Command) (Reply, error) {
-	rt, err := s.typeOf(c.AggregateType)
+	rt, cmd, v, err := s.resolve(c)
 	if err != nil {
 		return Reply{}, err
+	}
+	if r := s.routerOf(); r != nil {
+		if c.AggregateID == uuid.Nil {
+			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
+		}
+		return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
+			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+		})
+	}
+	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+}
+
+// resolve finds c's type and command and decodes its value.
+func (s *System) resolve(c Command) (*typeRuntime, *command, any, error) {
+	rt, err := s.typeOf(c.AggregateType)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	cmd := rt.commands[c.Name]
 	if cmd == nil {
-		return Reply{}, fmt.Errorf("actors: aggregate type %q has no command %q: %w", c.AggregateType, c.Name, ErrUnknownCommand)
+		return nil, nil, nil, fmt.Errorf("actors: aggregate type %q has no command %q: %w", c.AggregateType, c.Name, ErrUnknownCommand)
 	}
 	v, err := cmd.value(rt, c.Value, c.Payload)
 	if err != nil {
-		return Reply{}, err
+		return nil, nil, nil, err
 	}
-	return s.dispatch(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+	return rt, cmd, v, nil
 }
 
 // SendOption sets an optional field of a command sent with Send.
@@ -97,10 +114,16 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 	for _, o := range opts {
 		o(&c)
 	}
-	return sys.dispatch(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0)
+	if r := sys.routerOf(); r != nil {
+		if id == uuid.Nil {
+			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, h.name, ErrBadCommand)
+		}
+		return sys.routed(ctx, r, rt, h, id, cmd, c.CommandID, c.CorrelationID)
+	}
+	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0)
 }
 
-func (s *System) dispatch(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (Reply, error) {
+func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (Reply, error) {
 	if id == uuid.Nil {
 		return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 	}
@@ -176,6 +199,11 @@ type State struct {
 // rebuilt from the repository (without activating an actor). An aggregate
 // that never reached version is returned at its latest version.
 func (s *System) State(ctx context.Context, aggregateType string, id uuid.UUID, version uint64) (State, error) {
+	if r := s.routerOf(); r != nil {
+		return r.RouteState(ctx, aggregateType, id, version, func(ctx context.Context) (State, error) {
+			return s.StateLocal(ctx, aggregateType, id, version)
+		})
+	}
 	snap, err := s.snapshot(ctx, aggregateType, id, version)
 	if err != nil {
 		return State{}, err

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/eventlog"
 )
 
@@ -46,6 +48,9 @@ type SystemConfig struct {
 	SnapshotQueue int
 	// SnapshotWriters is how many goroutines write snapshots (default 2).
 	SnapshotWriters int
+	// Stamp, when set, is called on the metadata of every event an actor
+	// is about to append (a cluster node records the writer in Extra).
+	Stamp func(id uuid.UUID, m *domain.Metadata)
 }
 
 func (c *SystemConfig) setDefaults() {
@@ -101,6 +106,7 @@ type System struct {
 	base       context.Context
 	cancelBase context.CancelFunc
 	calls      sync.Pool // of *call
+	router     atomic.Pointer[Router]
 
 	typesMu sync.RWMutex
 	types   map[string]*typeRuntime

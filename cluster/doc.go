@@ -1,26 +1,63 @@
-// Package cluster will run factum on several nodes: one protoactor cluster
-// kind per aggregate type, the aggregate id as the cluster identity, so
-// that an aggregate lives on one node at a time, chosen by its id.
+// Package cluster runs factum on several nodes over one Redis: every log
+// partition has exactly one writer at a time, and any node takes any
+// command.
 //
-// What is planned, and what the lower layers already provide for it:
+// # Ownership and fencing
 //
-//   - Membership: protoactor's automanaged provider with a static seed list
-//     for local clusters; consul, etcd or Kubernetes providers in
-//     production.
-//   - Wire format: every message that crosses nodes is one stable envelope
-//     from proto/factum/v1/wire.proto (CommandEnvelope, CommandReply),
-//     because protoactor's remote crashes the receiving process on a message
-//     type it does not know. actors.Command and actors.Reply map onto them
-//     one to one, and wire.ErrorCode gives the reply's error code.
-//   - Safety: protoactor's cluster does not guarantee a single activation
-//     of an identity (on a topology change two can overlap). The journal's
-//     expected-version append is what keeps histories from forking; an
-//     actor that loses a race reloads and retries once.
-//   - Delivery: cluster requests are retried, so delivery is at least once;
-//     commands carry a command id and aggregates answer a repeated id with
-//     the first reply.
+// A node owns a partition while it holds the partition's lease
+// (journal/redis: Acquire, Renew, Release). A lease is a key in the
+// partition's hash tag holding "<epoch>/<node>" with a TTL (3 s, renewed
+// every second); each acquisition takes the next epoch from a counter that
+// never goes back. The journal of a node is fenced (its Config.Fence is the
+// node's Ownership): every append carries the token of the lease the node
+// holds, and the append script checks it against the partition's lease in
+// the same atomic step. A stale writer — a node that was paused or cut off
+// and whose lease another node has taken — is refused by the storage
+// (journal.ErrFenced, nothing written), whatever the clocks say. A node
+// also stops serving a partition by itself when it cannot renew its lease
+// in time (at 5/6 of the TTL after the last renewal was sent): it stops
+// the partition's actors without appending and its projection workers
+// without saving their checkpoints.
 //
-// Caveats: two cluster members in one process trip the race detector
-// (protoactor's remote sets the global grpc logger), so multi-node tests
-// run nodes as separate processes.
+// # Membership and placement
+//
+// Nodes write heartbeats to a membership table in the same Redis (a sorted
+// set scored with Redis's own TIME, so no two nodes' clocks are compared);
+// a node is dead after DeadAfter (3 s) without one. The desired owner of
+// partition p is chosen by rendezvous hashing over the live members
+// (Owner), so a join or leave moves about P/N partitions. Every Tick
+// (200 ms) a node hands over the partitions another live member should
+// own, and acquires the free ones it should own. A handover is in order:
+// the node stops taking p's commands, lets the ones in flight finish,
+// stops p's actors and p's projection workers (which save their
+// checkpoints), then releases the lease so that the new owner takes it at
+// its next tick. A crashed node's leases expire and their desired owners
+// take them.
+//
+// # Routing
+//
+// The node is its actor system's Router. A command for an aggregate in a
+// partition the node serves runs here; any other is forwarded to the
+// owner (as the leases say) as the stable envelope of proto/factum/v1
+// (CommandEnvelope in, CommandReply out) over HTTP/1.1 with kept
+// connections, on the internal route CommandPath of the owner's own HTTP
+// listener. HTTP/1.1 is what the node already serves, needs no second
+// port or listener, and its kept connections cost one round trip per
+// forward; protoactor's remote is avoided on purpose (a message type the
+// receiver does not know crashes it). A node that does not serve the
+// partition answers "moved" (wire.CodeMoved) and runs nothing; the sender
+// refreshes its view of the leases and tries again until the caller's
+// deadline. A forward whose outcome is unknown (the connection broke after
+// the request was sent) is sent again with the same command id, which the
+// aggregate's de-duplication absorbs; the router gives every command an id
+// if it has none. Queries (State) go to the owner too, so no node answers
+// with a state it may not have seen the end of.
+//
+// Every event records its writer in its metadata's Extra:
+// MetaWriterNode and MetaWriterEpoch.
+//
+// Caveats: the guarantees hold for the journal; checkpoint commits of a
+// projection worker that lost its partition are not fenced by the lease
+// (the worker is stopped at once, but a commit already sent may land).
+// Redis is the one coordination point: without it nothing is written.
 package cluster

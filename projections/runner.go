@@ -31,6 +31,9 @@ type RunnerConfig struct {
 	// Logger receives failures and recoveries (nil: the system's logger,
 	// or none).
 	Logger *slog.Logger
+	// Placed makes Start start nothing: a cluster node starts and stops
+	// each partition it owns with StartPartition and StopPartition.
+	Placed bool
 }
 
 // Runner is a system definition: the projections and process managers
@@ -49,6 +52,10 @@ type Runner struct {
 	notifiers map[string][]*notifier
 	workers   []*worker
 	stopOnce  sync.Once
+	// Placed runners only: each projection's handlers, and what runs per
+	// partition.
+	handlers map[string]map[string]*handler
+	parts    map[int]*partGroup
 }
 
 // NewRunner returns a runner with nothing to run yet.
@@ -125,6 +132,19 @@ func (r *Runner) Start(ctx context.Context) error {
 		return fmt.Errorf("projections: runner: Start twice: %w", ErrRunning)
 	}
 	reg := r.cfg.Registry
+	if r.cfg.Placed {
+		r.handlers, r.parts = map[string]map[string]*handler{}, map[int]*partGroup{}
+		for _, p := range r.projs {
+			handlers, err := p.resolve(reg)
+			if err != nil {
+				return err
+			}
+			r.handlers[p.name] = handlers
+		}
+		r.cancel = func() {}
+		r.state = 1
+		return nil
+	}
 	r.notifiers = map[string][]*notifier{}
 	var workers []*worker
 	for _, p := range r.projs {
@@ -197,6 +217,10 @@ func (r *Runner) Stop(ctx context.Context) error {
 		return nil
 	}
 	var err error
+	if r.cfg.Placed {
+		r.stopOnce.Do(func() { err = r.stopPartitions(ctx) })
+		return err
+	}
 	r.stopOnce.Do(func() {
 		for _, w := range r.workers {
 			close(w.stop)
@@ -229,6 +253,12 @@ func (r *Runner) Abort() {
 		return
 	}
 	r.stopOnce.Do(func() {
+		if r.cfg.Placed {
+			for _, p := range r.Partitions() {
+				_ = r.StopPartition(context.Background(), p, true)
+			}
+			return
+		}
 		r.cancel()
 		r.wg.Wait()
 	})

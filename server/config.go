@@ -58,6 +58,9 @@ type Config struct {
 	// Stores, when set, are the stores to run on instead of the ones
 	// RedisURL names; the server closes them. For tests and embedding.
 	Stores *Stores
+	// Cluster, when set, makes the server one node of a cluster on the
+	// Redis of RedisURL (see ClusterConfig).
+	Cluster *ClusterConfig
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -81,6 +84,9 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.Cluster != nil {
+		c.Cluster.setDefaults(c.Addr)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -101,6 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server: Config.RedisURL %q: want a URL such as redis://localhost:6379/0: %w", c.RedisURL, ErrConfig)
 	case strings.ContainsAny(c.RedisKeyPrefix, "{}"):
 		return fmt.Errorf("server: Config.RedisKeyPrefix %q contains a brace; the stores add their own hash tags: %w", c.RedisKeyPrefix, ErrConfig)
+	case c.Cluster != nil && c.RedisURL == "":
+		return fmt.Errorf("server: Config.Cluster needs Config.RedisURL: the cluster's leases and members live in the journal's Redis: %w", ErrConfig)
 	case c.RedisURL != "" && c.Stores != nil:
 		return fmt.Errorf("server: Config.RedisURL and Config.Stores are both set: choose one: %w", ErrConfig)
 	}

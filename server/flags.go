@@ -21,6 +21,9 @@ type Flags struct {
 	// snapshotEvery is the flag's value: 0 means never on the command line.
 	snapshotEvery int
 	http          bool // Register (not only RegisterStore) was called
+	cluster       bool
+	nodeID        string
+	advertise     string
 }
 
 // Register adds the flags to fs, with the defaults of Config.
@@ -31,6 +34,9 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", DefaultAddr, "HTTP listen address [FACTUM_ADDR]")
 	fs.Int64Var(&c.MaxBody, "max-body", DefaultMaxBody, "largest command body in bytes [FACTUM_MAX_BODY]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", DefaultRequestTimeout, "how long a request may wait for its aggregate [FACTUM_REQUEST_TIMEOUT]")
+	fs.BoolVar(&f.cluster, "cluster", false, "join the cluster on the Redis of --redis: own partitions under leases, forward the rest [FACTUM_CLUSTER]")
+	fs.StringVar(&f.nodeID, "node-id", "", "the node's id in the cluster (default: --advertise) [FACTUM_NODE_ID]")
+	fs.StringVar(&f.advertise, "advertise", "", "host:port the other nodes reach this node at (default: --addr) [FACTUM_ADVERTISE]")
 }
 
 // RegisterStore adds only the flags that choose and shape the stores and
@@ -65,6 +71,15 @@ func (f *Flags) Check(w io.Writer) error {
 		return fmt.Errorf("--max-body %d: want at least 1: %w", c.MaxBody, ErrUsage)
 	case f.http && c.RequestTimeout <= 0:
 		return fmt.Errorf("--request-timeout %v: want a positive duration: %w", c.RequestTimeout, ErrUsage)
+	case f.cluster && c.RedisURL == "":
+		return fmt.Errorf("--cluster needs --redis: the cluster's leases and members live in the journal's Redis: %w", ErrUsage)
+	case !f.cluster && (f.nodeID != "" || f.advertise != ""):
+		return fmt.Errorf("--node-id and --advertise need --cluster: %w", ErrUsage)
+	case strings.ContainsAny(f.nodeID, "/ "):
+		return fmt.Errorf("--node-id %q: want a name without '/' or spaces: %w", f.nodeID, ErrUsage)
+	}
+	if f.cluster {
+		c.Cluster = &ClusterConfig{NodeID: f.nodeID, Advertise: f.advertise}
 	}
 	level, err := ParseLevel(f.LogLevel)
 	if err != nil {

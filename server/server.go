@@ -12,6 +12,7 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/cluster"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/projections"
@@ -41,6 +42,11 @@ type Server struct {
 	runs    []projections.Runnable
 	runner  *projections.Runner
 
+	// In a cluster: what the node holds, the node, and its Redis client.
+	own        *cluster.Ownership
+	node       *cluster.Node
+	nodeClient interface{ Close() error }
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -53,11 +59,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := openStores(ctx, &cfg, cfg.Logger)
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if cfg.Cluster != nil {
+		s.own = cluster.NewOwnership(cfg.Cluster.NodeID, cfg.Partitions)
+	}
+	st, err := openStores(ctx, &cfg, cfg.Logger, s.fence())
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, st: st}
+	s.st = st
 	s.pipe, err = cfg.Storage.Build(pipeline.Deps{Journal: st.Journal, KeyStore: st.Keys})
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -69,12 +79,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.Join(err, s.Close())
 	}
 	defaults := []actors.AggregateOption{actors.SnapshotEvery(cfg.SnapshotEvery), actors.PassivateAfter(cfg.PassivateAfter)}
-	s.sys, err = actors.NewSystem(actors.SystemConfig{App: s.app, Logger: cfg.Logger, Defaults: defaults})
+	sysCfg := actors.SystemConfig{App: s.app, Logger: cfg.Logger, Defaults: defaults}
+	if s.own != nil {
+		sysCfg.Stamp = s.own.Stamp
+	}
+	s.sys, err = actors.NewSystem(sysCfg)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	s.api = newAPI(s)
 	s.mux = s.api.routes()
+	if cfg.Cluster != nil {
+		if err := s.newNode(); err != nil {
+			return nil, errors.Join(err, s.Close())
+		}
+	}
 	return s, nil
 }
 
@@ -147,20 +166,27 @@ func (s *Server) Start(ctx context.Context) error {
 		return ErrStarted
 	}
 	s.started = true
-	if len(s.runs) == 0 {
-		return nil
+	if len(s.runs) > 0 {
+		// In a cluster the node starts each partition's workers when it
+		// owns the partition.
+		r, err := projections.NewRunner(projections.RunnerConfig{System: s.sys, Checkpoints: s.st.Checkpoints, Logger: s.log,
+			Placed: s.node != nil})
+		if err != nil {
+			return err
+		}
+		if err := r.Add(s.runs...); err != nil {
+			return err
+		}
+		if err := r.Start(ctx); err != nil {
+			return err
+		}
+		s.runner = r
 	}
-	r, err := projections.NewRunner(projections.RunnerConfig{System: s.sys, Checkpoints: s.st.Checkpoints, Logger: s.log})
-	if err != nil {
-		return err
+	if s.node != nil {
+		if err := s.node.Start(ctx); err != nil {
+			return fmt.Errorf("server: join the cluster: %w", err)
+		}
 	}
-	if err := r.Add(s.runs...); err != nil {
-		return err
-	}
-	if err := r.Start(ctx); err != nil {
-		return err
-	}
-	s.runner = r
 	return nil
 }
 
@@ -211,6 +237,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
+	if s.node != nil {
+		// Leave the cluster first: the partitions are handed over while
+		// this node still answers the peers' "moved".
+		if err := s.node.Close(); err != nil {
+			s.log.Warn("leaving the cluster", "err", err)
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
@@ -229,6 +262,9 @@ func (s *Server) Close() error {
 		r := s.runner
 		s.started = true // no Start after Close
 		s.mu.Unlock()
+		if s.node != nil {
+			errs = append(errs, s.node.Close())
+		}
 		if r != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			errs = append(errs, r.Stop(ctx))
@@ -243,7 +279,12 @@ func (s *Server) Close() error {
 		if s.pipe != nil {
 			errs = append(errs, s.pipe.Close())
 		}
-		errs = append(errs, s.st.close())
+		if s.st != nil {
+			errs = append(errs, s.st.close())
+		}
+		if s.nodeClient != nil {
+			errs = append(errs, s.nodeClient.Close())
+		}
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr

@@ -45,7 +45,7 @@ func MemoryStores(partitions int) (*Stores, error) {
 }
 
 // openStores opens the stores cfg names.
-func openStores(ctx context.Context, cfg *Config, log *slog.Logger) (*Stores, error) {
+func openStores(ctx context.Context, cfg *Config, log *slog.Logger, fence jredis.Fence) (*Stores, error) {
 	if cfg.Stores != nil {
 		st := *cfg.Stores
 		if st.Keys == nil {
@@ -60,7 +60,7 @@ func openStores(ctx context.Context, cfg *Config, log *slog.Logger) (*Stores, er
 	if prefix == "" {
 		prefix = "factum:"
 	}
-	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Logger: log})
+	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Fence: fence, Logger: log})
 	if err != nil {
 		return nil, err
 	}

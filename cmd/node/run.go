@@ -47,6 +47,9 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 	if f.Config.RedisURL != "" {
 		journalName = "redis"
 	}
+	if c := s.Config().Cluster; c != nil {
+		journalName += ", cluster node " + c.NodeID
+	}
 	fmt.Fprintf(stdout, "factum node listening on http://%s (journal: %s, partitions: %d, storage: %s)\n", ln.Addr(), journalName, f.Config.Partitions, storage)
 	fmt.Fprintf(stdout, "try: curl -X POST http://%s/v1/dogschool.Dog/fido/register -d '{\"name\":\"Fido\"}'\n", ln.Addr())
 	return s.Serve(ctx, ln)
