@@ -13,9 +13,15 @@ import (
 // then: no hand-off to another goroutine and back, which is most of what a
 // command costs beyond its own work. Whatever queued meanwhile is left to
 // the dispatcher (the worker pool), so a sender runs at most one message
-// of others and is never kept busy by a stream of them. System messages
-// (activation, stop) always go to the dispatcher: a sender may hold a
-// router lock while it spawns.
+// of others and is never kept busy by a stream of them.
+//
+// System messages go to the dispatcher (a sender may hold a router lock
+// while it spawns), except activation: the Started message waits in the
+// idle mailbox for the first command, whose sender runs both, holding no
+// lock by then. An activation thus never waits for a pool goroutine to
+// be scheduled: with a thousand busy goroutines on two cores that wait
+// was the longest part of an activation storm's tail. Anything else
+// posted meanwhile (a stop) schedules the mailbox and runs it there.
 //
 // Messages are handled one at a time and in order, as with protoactor's
 // default mailbox.
@@ -47,11 +53,7 @@ func (m *callerRunsMailbox) PostUserMessage(msg any) {
 	m.mu.Unlock()
 	m.users.Add(1)
 	if m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
-		if m.systems.Load() > 0 {
-			m.dispatcher.Schedule(m.drain)
-			return
-		}
-		m.process(1)
+		m.process(1) // a pending Started first, then this message
 	}
 }
 
@@ -61,6 +63,9 @@ func (m *callerRunsMailbox) PostSystemMessage(msg any) {
 	m.system.push(msg)
 	m.mu.Unlock()
 	m.systems.Add(1)
+	if _, ok := msg.(*actor.Started); ok {
+		return // run by the first command's sender, or with the next system message
+	}
 	if m.status.CompareAndSwap(mailboxIdle, mailboxRunning) {
 		m.dispatcher.Schedule(m.drain)
 	}

@@ -138,3 +138,23 @@ func TestMailboxSuspend(t *testing.T) {
 	m.PostSystemMessage(&actor.ResumeMailbox{})
 	require.Eventually(t, func() bool { return len(r.handled()) == 1 }, 5*time.Second, time.Millisecond)
 }
+
+// Activation runs on the sender of the first command, before it, with no
+// hand-off to the pool; a stop posted before any command runs the
+// activation and the stop on the pool.
+func TestMailboxActivationRunsOnTheFirstSender(t *testing.T) {
+	r := &recorder{}
+	m := newTestMailbox(t, r)
+	started := &actor.Started{}
+	m.PostSystemMessage(started)
+	assert.Empty(t, r.handled(), "the activation ran before a command came")
+	m.PostUserMessage("command") // returns when both ran, on this goroutine
+	assert.Equal(t, []any{started, "command"}, r.handled())
+
+	r2 := &recorder{}
+	m2 := newTestMailbox(t, r2)
+	m2.PostSystemMessage(started)
+	m2.PostSystemMessage("stop")
+	require.Eventually(t, func() bool { return len(r2.handled()) == 2 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, []any{started, "stop"}, r2.handled())
+}

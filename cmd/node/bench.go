@@ -172,7 +172,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 // newResult fills the result from what the load measured.
 func newResult(rec benchRecord, l *load) *benchResult {
 	res := &benchResult{Config: rec, Seconds: l.elapsed.Seconds(), Commands: l.hist.TotalCount(),
-		LatencyMS: latencies(l.hist), FirstError: l.first}
+		LatencyMS: latencies(l.hist), FirstLatencyMS: latencies(l.first), FirstError: l.firstErr, Host: l.host}
 	for code, n := range l.errors {
 		res.Errors += n
 		if res.ErrorsByCode == nil {

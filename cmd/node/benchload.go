@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -42,8 +43,12 @@ type sender interface {
 type load struct {
 	elapsed time.Duration
 	hist    *hdrhistogram.Histogram
-	errors  map[string]int64
-	first   string
+	// first is the latency of each aggregate's first command, which
+	// activates it: the part of hist that an activation storm makes.
+	first    *hdrhistogram.Histogram
+	errors   map[string]int64
+	firstErr string
+	host     *hostStats
 	// acked is, per aggregate, the last acknowledged version (0: none).
 	acked map[uuid.UUID]uint64
 }
@@ -70,8 +75,17 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 		runCtx, cancel = context.WithTimeout(runCtx, c.duration)
 		defer cancel()
 	}
+	// The workers record latencies in a few shared histograms (a
+	// histogram is about 140 KB: one per worker would be a heap of its own).
+	type histShard struct {
+		mu          sync.Mutex
+		all, firsts *hdrhistogram.Histogram
+	}
+	shards := make([]histShard, 16)
+	for i := range shards {
+		shards[i].all, shards[i].firsts = newHist(), newHist()
+	}
 	type workerResult struct {
-		hist   *hdrhistogram.Histogram
 		errs   map[string]int64
 		first  string
 		acked  map[uuid.UUID]uint64
@@ -88,11 +102,20 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	// An in-process worker yields every 16 commands (outside the
+	// measured time), as a client on a network waits for its socket: a
+	// thousand workers on a few cores then take turns, instead of each
+	// holding a processor for a whole time slice (10 ms) and being
+	// preempted in the middle of a command, which then waits for all the
+	// others' time slices: Go's scheduler, not the node, at work.
+	yield := c.targets == "" && !c.http && !c.baseline
 	var wg sync.WaitGroup
+	hostBefore := sampleHost()
 	start := time.Now()
 	for w := range c.concurrency {
 		res := &results[w]
-		res.hist, res.errs, res.acked = newHist(), map[string]int64{}, map[uuid.UUID]uint64{}
+		res.errs, res.acked = map[string]int64{}, map[uuid.UUID]uint64{}
+		shard := &shards[w%len(shards)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -141,6 +164,16 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 				}
 				senders[w].send(runCtx, cmds, out)
 				lat := time.Since(t0).Microseconds()
+				shard.mu.Lock()
+				for i, o := range out {
+					if o.err == nil {
+						_ = shard.all.RecordValue(lat)
+						if cmds[i].first {
+							_ = shard.firsts.RecordValue(lat)
+						}
+					}
+				}
+				shard.mu.Unlock()
 				for i, o := range out {
 					if o.err != nil {
 						if runCtx.Err() != nil {
@@ -152,33 +185,38 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 						}
 						continue
 					}
-					_ = res.hist.RecordValue(lat)
 					res.acked[cmds[i].id] = max(res.acked[cmds[i].id], o.version)
 				}
 				if c.commands == 0 {
 					done.Add(int64(batch))
+				}
+				if yield && j%16 == 15 {
+					runtime.Gosched()
 				}
 			}
 		}()
 	}
 	stopProgress := progress(stderr, c, &done, start, c.quiet)
 	wg.Wait()
-	l := &load{elapsed: time.Since(start), hist: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}}
+	l := &load{elapsed: time.Since(start), host: hostSince(hostBefore), hist: newHist(), first: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}}
 	stopProgress()
 	if err := stopProfiles(); err != nil {
 		return nil, err
+	}
+	for i := range shards {
+		l.hist.Merge(shards[i].all)
+		l.first.Merge(shards[i].firsts)
 	}
 	for _, id := range ids {
 		l.acked[id] = 0 // an aggregate may hold events the run did not see acknowledged
 	}
 	for w := range results {
 		r := &results[w]
-		l.hist.Merge(r.hist)
 		for code, n := range r.errs {
 			l.errors[code] += n
 		}
-		if l.first == "" {
-			l.first = r.first
+		if l.firstErr == "" {
+			l.firstErr = r.first
 		}
 		for id, v := range r.acked {
 			l.acked[id] = v

@@ -7,8 +7,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -28,6 +30,12 @@ type benchResult struct {
 	ErrorsByCode map[string]int64 `json:"errors_by_code,omitempty"`
 	FirstError   string           `json:"first_error,omitempty"`
 	LatencyMS    latencyMS        `json:"latency_ms"`
+	// FirstLatencyMS is the latency of each aggregate's first command,
+	// which activates it (part of LatencyMS).
+	FirstLatencyMS latencyMS `json:"first_command_latency_ms"`
+	// Host is what the operating system says of the run: the CPU this
+	// process got, and how long its threads waited for one.
+	Host *hostStats `json:"host,omitempty"`
 	// GC is the process's heap and collections over the run, when the node
 	// ran in this process.
 	GC          *gcStats `json:"gc,omitempty"`
@@ -172,6 +180,12 @@ func printResult(w io.Writer, r *benchResult) {
 	l := r.LatencyMS
 	fmt.Fprintf(w, "latency ms: mean %.3f  p50 %.3f  p90 %.3f  p95 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
 		l.Mean, l.P50, l.P90, l.P95, l.P99, l.P999, l.Max)
+	f := r.FirstLatencyMS
+	fmt.Fprintf(w, "  of which first commands (activations): mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n", f.Mean, f.P50, f.P99, f.Max)
+	if h := r.Host; h != nil {
+		fmt.Fprintf(w, "host: this process used %.2f s of CPU in %.2f s; its threads waited %.2f s for a CPU; load average %.2f on %d CPUs\n",
+			h.CPUSeconds, r.Seconds, h.RunQueueWaitSeconds, h.LoadAverage, r.Config.NumCPU)
+	}
 	if g := r.GC; g != nil {
 		fmt.Fprintf(w, "gc: %d collections, pauses %.2f ms in all, %.3f ms at most; heap in use %.1f MB; %.1f allocations and %.0f B per command (whole process)\n",
 			g.Collections, g.PauseTotalMS, g.PauseMaxMS, g.HeapInUseMB, g.AllocsPerCommand, g.BytesPerCommand)
@@ -240,4 +254,52 @@ func progress(w io.Writer, c *benchConfig, done *atomic.Int64, start time.Time, 
 		}
 	}()
 	return func() { close(stop); <-finished }
+}
+
+// hostStats is what the operating system says of a run.
+type hostStats struct {
+	// CPUSeconds is the user and system CPU time the process used.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// RunQueueWaitSeconds is how long the process's threads were ready to
+	// run but waited for a CPU (Linux schedstat), summed over threads:
+	// the time other processes took from this one.
+	RunQueueWaitSeconds float64 `json:"run_queue_wait_seconds"`
+	// LoadAverage is the 1-minute load average at the end.
+	LoadAverage float64 `json:"load_average"`
+}
+
+// hostSample is the process's CPU time and its threads' run-queue wait.
+type hostSample struct{ cpu, wait time.Duration }
+
+func sampleHost() hostSample {
+	var s hostSample
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			if ns, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				s.wait += time.Duration(ns)
+			}
+		}
+	}
+	return s
+}
+
+// hostSince returns the host figures since before.
+func hostSince(before hostSample) *hostStats {
+	now := sampleHost()
+	h := &hostStats{CPUSeconds: (now.cpu - before.cpu).Seconds(), RunQueueWaitSeconds: (now.wait - before.wait).Seconds()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			h.LoadAverage, _ = strconv.ParseFloat(f[0], 64)
+		}
+	}
+	return h
 }
