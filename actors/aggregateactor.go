@@ -131,7 +131,7 @@ func (a *aggregateActor) command(c *call) {
 	if err := a.ensureLoaded(); err != nil {
 		if acc, ok := a.seen.find(c.commandID); ok && a.discarded > 0 {
 			// A retry of the command that discarded it, say.
-			c.reply(Reply{Version: acc.Version, Position: acc.Position, Duplicate: true}, nil)
+			c.reply(a.duplicate(c, acc))
 			return
 		}
 		c.reply(Reply{}, err)
@@ -158,7 +158,8 @@ func (a *aggregateActor) command(c *call) {
 func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) {
 	rt := a.r.rt
 	if acc, ok := a.seen.find(c.commandID); ok {
-		return Reply{Version: acc.Version, Position: acc.Position, Duplicate: true}, false, nil
+		rep, err := a.duplicate(c, acc)
+		return rep, false, err
 	}
 	before := a.agg.Version()
 	switch {
@@ -175,13 +176,20 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	}
 	events := a.agg.CollectEvents()
 	if len(events) == 0 {
-		a.seen.add(accepted{ID: c.commandID, Version: before})
+		a.seen.add(accepted{ID: c.commandID, Version: before, Hash: c.hash})
 		return Reply{Version: before}, false, nil
+	}
+	var extra map[string]string
+	if c.hash != "" {
+		// Durable with the command's id: a retry after passivation or a
+		// restart is still told from another command under the same id.
+		extra = map[string]string{app.MetaCommandHash: c.hash}
 	}
 	stamp := a.r.sys.cfg.Stamp
 	for i := range events {
 		events[i].Meta.CausationID = c.commandID
 		events[i].Meta.CorrelationID = c.correlationID
+		events[i].Meta.Extra = mergeExtra(events[i].Meta.Extra, extra)
 		if stamp != nil {
 			stamp(a.id, &events[i].Meta)
 		}
@@ -195,7 +203,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 			fmt.Errorf("actors: %s %s: command %s: append at version %d: %w", rt.name, a.id, c.cmd.name, before, err)
 	}
 	after := a.agg.Version()
-	a.seen.add(accepted{ID: c.commandID, Version: after, Position: pos})
+	a.seen.add(accepted{ID: c.commandID, Version: after, Position: pos, Hash: c.hash})
 	if a.agg.Discarded() {
 		// No snapshot of the discarded aggregate, and no more commands.
 		a.discarded, a.agg = after, nil
@@ -214,6 +222,33 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		a.r.sys.snapshots.enqueueAt(rt, a.id, v)
 	}
 	return Reply{Version: after, Position: pos}, false, nil
+}
+
+// duplicate answers a command whose id the aggregate accepted before: with
+// the first reply when it is the same command, or ErrCommandIDReused when
+// the id came with another command (another name or payload).
+func (a *aggregateActor) duplicate(c *call, acc accepted) (Reply, error) {
+	if acc.Hash != "" && c.hash != "" && acc.Hash != c.hash {
+		return Reply{}, fmt.Errorf("actors: %s %s: command %s: command id %q was accepted at version %d for another command: %w",
+			a.r.rt.name, a.id, c.cmd.name, c.commandID, acc.Version, ErrCommandIDReused)
+	}
+	return Reply{Version: acc.Version, Position: acc.Position, Duplicate: true}, nil
+}
+
+// mergeExtra returns a new map of extra's and add's keys (extra when add
+// is empty): each event gets its own, which a Stamp may change.
+func mergeExtra(extra, add map[string]string) map[string]string {
+	if len(add) == 0 {
+		return extra
+	}
+	out := make(map[string]string, len(extra)+len(add))
+	for k, v := range extra {
+		out[k] = v
+	}
+	for k, v := range add {
+		out[k] = v
+	}
+	return out
 }
 
 // run runs the command's handler and turns its error or panic into the
@@ -287,6 +322,7 @@ type call struct {
 	cmd           *command
 	value         any
 	commandID     string
+	hash          string // the command's fingerprint (see payloadHash)
 	correlationID string
 	done          chan callResult
 	timer         *time.Timer // AskTimeout, for a context without a deadline

@@ -16,6 +16,8 @@ type accepted struct {
 	ID       string `json:"id"`
 	Version  uint64 `json:"v"`
 	Position uint64 `json:"p,omitempty"`
+	// Hash is the command's fingerprint (see payloadHash).
+	Hash string `json:"h,omitempty"`
 }
 
 // dedup remembers the last max accepted command ids of one aggregate,
@@ -67,7 +69,7 @@ func (d *dedup) reset(headers map[string]string, commands []app.Caused) {
 		}
 	}
 	for _, c := range commands {
-		d.add(accepted{ID: c.ID, Version: c.Version})
+		d.add(accepted{ID: c.ID, Version: c.Version, Hash: c.Hash})
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,6 +92,22 @@ func (s *System) resolve(c Command) (*typeRuntime, *command, any, error) {
 	return rt, cmd, v, nil
 }
 
+// commandHash fingerprints a command sent with an id: its name and its
+// value encoded as JSON (the same value however its payload was spaced or
+// ordered), so that the id reused for another command is told apart from
+// a retry (ErrCommandIDReused).
+func commandHash(name string, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write(b)
+	return strconv.FormatUint(h.Sum64(), 16)
+}
+
 // SendOption sets an optional field of a command sent with Send.
 type SendOption func(*Command)
 
@@ -133,6 +151,9 @@ func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *comman
 	defer s.inflight.Done()
 	c := s.getCall()
 	c.ctx, c.cmd, c.value, c.commandID, c.correlationID = ctx, cmd, v, commandID, correlationID
+	if commandID != "" {
+		c.hash = commandHash(cmd.name, v)
+	}
 	rt.router.send(id, c)
 	// A command that found its actor idle has run on this goroutine: its
 	// reply is here already, whatever the context says by now.

@@ -28,6 +28,10 @@ var (
 	// ErrRejected wraps the error a command handler returned (a broken
 	// business rule). Nothing was written and the state is unchanged.
 	ErrRejected = errors.New("command rejected")
+	// ErrCommandIDReused is returned for a command whose id the aggregate
+	// accepted before for another command (another name or payload): an
+	// HTTP Idempotency-Key reused with a different body. Nothing was run.
+	ErrCommandIDReused = errors.New("command id reused for another command")
 	// ErrHandlerPanic is returned when a command handler panicked. Nothing
 	// was written; the actor rebuilds its state from the journal.
 	ErrHandlerPanic = errors.New("command handler panicked")

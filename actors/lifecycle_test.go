@@ -181,3 +181,40 @@ func TestEvict(t *testing.T) {
 	assert.EqualValues(t, 2, rep.Version)
 	assert.Equal(t, 3, e.get(id).Value)
 }
+
+// A command id reused for another command is refused with
+// ErrCommandIDReused, and a retry of the same command is still a
+// duplicate, after a restart (from the events) and after a snapshot (from
+// its header) alike.
+func TestCommandIDReused(t *testing.T) {
+	e := newEnv(t, actors.SnapshotEvery(3))
+	id := uuid.New()
+	e.open(id, 0)
+	_, err := e.add(id, 1, actors.WithCommandID("k1"))
+	require.NoError(t, err)
+	check := func(when string) {
+		_, err := e.add(id, 2, actors.WithCommandID("k1"))
+		require.ErrorIs(t, err, actors.ErrCommandIDReused, when)
+		assert.Contains(t, err.Error(), `"k1"`)
+		_, err = actors.Send(ctx(t), e.sys, counterType, id, Double{}, actors.WithCommandID("k1"))
+		require.ErrorIs(t, err, actors.ErrCommandIDReused, "another command under the id, %s", when)
+		rep, err := e.add(id, 1, actors.WithCommandID("k1"))
+		require.NoError(t, err, when)
+		assert.True(t, rep.Duplicate, when)
+		_, err = e.sys.Dispatch(ctx(t), actors.Command{AggregateType: counterType, AggregateID: id, Name: "Add",
+			Payload: []byte(`{"By":5}`), CommandID: "k1"})
+		require.ErrorIs(t, err, actors.ErrCommandIDReused, when)
+	}
+	check("live")
+	e.restart(actors.SnapshotEvery(3))
+	check("after a restart")
+	_, err = e.add(id, 1) // version 3: a snapshot
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		s, err := e.snaps.Latest(ctx(t), id, 0)
+		return err == nil && s.Version == 3
+	}, 5*time.Second, 5*time.Millisecond)
+	e.restart(actors.SnapshotEvery(3))
+	check("after a snapshot")
+	assert.Equal(t, 2, e.get(id).Value, "nothing was run twice")
+}

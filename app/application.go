@@ -281,11 +281,18 @@ type Loaded struct {
 }
 
 // Caused is a command id recorded as the causation id of the events of
-// one version.
+// one version, with the command's fingerprint when one was recorded.
 type Caused struct {
 	ID      string
 	Version uint64
+	// Hash is the event's MetaCommandHash ("" when none).
+	Hash string
 }
+
+// MetaCommandHash is the metadata key (Metadata.Extra) under which the
+// actor runtime records a fingerprint of the command that caused an
+// event, beside its id (the causation id).
+const MetaCommandHash = "factum-command-hash"
 
 // Rebuild is Load that also returns the snapshot headers and the command
 // ids of the events it replayed.
@@ -337,7 +344,7 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 		// never held in memory twice.
 		visit := func(e *domain.Envelope) {
 			if e.Meta.CausationID != "" {
-				commands = append(commands, Caused{ID: e.Meta.CausationID, Version: e.Version})
+				commands = append(commands, Caused{ID: e.Meta.CausationID, Version: e.Version, Hash: e.Meta.Extra[MetaCommandHash]})
 			}
 		}
 		if _, err = a.events.ReplayAs(ctx, want, agg, id, from, version, visit); err != nil {

@@ -121,6 +121,8 @@ func (a *api) errorStatus(r *http.Request, err error) (int, string) {
 		status, code = http.StatusNotFound, "unknown_type"
 	case code == wire.CodeDiscarded:
 		status = http.StatusGone
+	case code == wire.CodeIdempotencyKeyReused:
+		status = http.StatusUnprocessableEntity
 	case code == "not_found":
 		status = http.StatusNotFound
 	case code == "bad_request":

@@ -187,6 +187,19 @@ func TestAPIIdempotencyKey(t *testing.T) {
 	assert.Equal(t, first.body["version"], retry.body["version"])
 	st := s.get(t, "/v1/bank.Account/bob")
 	assert.EqualValues(t, 100, st.body["data"].(map[string]any)["balance"], "the retry deposited twice")
+
+	// The key reused with another body, or for another command: 422, and
+	// nothing is run.
+	for _, r := range []response{
+		s.post(t, "/v1/bank.Account/bob/deposit", `{"amount":999}`, "Idempotency-Key", "dep-1"),
+		s.post(t, "/v1/bank.Account/bob/withdraw", `{"amount":100}`, "Idempotency-Key", "dep-1"),
+	} {
+		assert.Equal(t, http.StatusUnprocessableEntity, r.status, r.body)
+		assert.Equal(t, "idempotency_key_reused", r.body["error"], r.body)
+		assert.Contains(t, r.body["message"], "dep-1")
+	}
+	st = s.get(t, "/v1/bank.Account/bob")
+	assert.EqualValues(t, 100, st.body["data"].(map[string]any)["balance"])
 }
 
 func TestAPIErrors(t *testing.T) {

@@ -152,7 +152,7 @@ func TestAPIBatch(t *testing.T) {
 	var reps factumpb.CommandReplies
 	status := s.postProto(t, "/v1/commands", &factumpb.CommandBatch{Commands: []*factumpb.CommandEnvelope{
 		{AggregateType: "bank.Account", AggregateId: id[:], Command: "open", Payload: []byte(`{"owner":"P"}`)},
-		{AggregateType: "bank.Account", AggregateId: []byte("acct-a"), Command: "deposit", Payload: []byte(`{"amount":1}`), CommandId: "d1-a"},
+		{AggregateType: "bank.Account", AggregateId: []byte("acct-a"), Command: "deposit", Payload: []byte(`{"amount":10}`), CommandId: "d1-a"},
 		{AggregateType: "bank.Account", AggregateId: id[:], Command: "nope"},
 	}}, &reps)
 	require.Equal(t, http.StatusOK, status)

@@ -25,6 +25,9 @@ const (
 	// and its state is gone (its history is readable at earlier
 	// versions).
 	CodeDiscarded = "discarded"
+	// CodeIdempotencyKeyReused: the command id (Idempotency-Key) was
+	// accepted before for another command or body; nothing was run.
+	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	// CodeFenced: the append was refused by the storage because the
 	// writer's lease on the partition is not current; nothing was written.
 	CodeFenced = "fenced"
@@ -51,6 +54,8 @@ func ErrorCode(err error) string {
 		return ""
 	case errors.Is(err, actors.ErrDiscarded):
 		return CodeDiscarded
+	case errors.Is(err, actors.ErrCommandIDReused):
+		return CodeIdempotencyKeyReused
 	case errors.Is(err, journal.ErrShredded):
 		return CodeShredded
 	case errors.Is(err, journal.ErrCorrupt):
@@ -96,6 +101,8 @@ func Error(code, msg string) error {
 		return nil
 	case CodeDiscarded:
 		sentinel = actors.ErrDiscarded
+	case CodeIdempotencyKeyReused:
+		sentinel = actors.ErrCommandIDReused
 	case CodeNotFound:
 		sentinel = actors.ErrAggregateNotFound
 	case CodeAlreadyExists:
