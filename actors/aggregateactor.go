@@ -52,11 +52,9 @@ func (a *aggregateActor) Receive(ctx actor.Context) {
 		a.state(m)
 		a.handled(ctx)
 	case *actor.Started:
-		// Activation: commands sent meanwhile wait in the mailbox, in order.
-		// A failure is reported to the first command, which retries it.
-		if err := a.load(); err != nil {
-			a.r.sys.log.Warn("aggregate activation failed", "type", a.r.rt.name, "id", a.id, "err", err)
-		}
+		// Activation: the first message loads the state (ensureLoaded),
+		// in its own context, so that the load is part of its trace;
+		// commands sent meanwhile wait in the mailbox, in order.
 	case *actor.Stopped:
 		a.r.sys.actors.Done()
 	}
@@ -80,8 +78,12 @@ func (a *aggregateActor) dropIfEvicted() {
 
 // load rebuilds the state from the latest snapshot and the events after
 // it; an aggregate with no events starts blank at version 0.
-func (a *aggregateActor) load() error {
+func (a *aggregateActor) load() (err error) {
 	a.agg = nil
+	if o := a.r.sys.cfg.Observer; o != nil {
+		start := time.Now()
+		defer func() { o.Activated(a.r.rt.name, time.Since(start), err) }()
+	}
 	ctx, cancel := a.r.sys.journalContext()
 	defer cancel()
 	l, err := a.r.sys.app.Rebuild(ctx, a.id, 0, a.r.rt.newFn)
@@ -107,12 +109,18 @@ func (a *aggregateActor) load() error {
 	return nil
 }
 
-func (a *aggregateActor) ensureLoaded() error {
+// ensureLoaded loads the state when there is none; ctx (nil: none) is
+// the context of the message that needs it, and command its name.
+func (a *aggregateActor) ensureLoaded(ctx context.Context, command string) error {
 	if a.wrongType != nil {
 		return a.wrongType
 	}
 	if a.agg == nil && a.discarded == 0 {
-		if err := a.load(); err != nil {
+		end := a.r.sys.phase(ctx, "activate", a.r.rt.name, command)
+		err := a.load()
+		end(err)
+		if err != nil {
+			a.r.sys.log.Warn("aggregate activation failed", "type", a.r.rt.name, "id", a.id, "err", err)
 			return err
 		}
 	}
@@ -128,7 +136,7 @@ func (a *aggregateActor) command(c *call) {
 		c.reply(Reply{}, fmt.Errorf("actors: %s %s: command %s was not run: %w", a.r.rt.name, a.id, c.cmd.name, err))
 		return
 	}
-	if err := a.ensureLoaded(); err != nil {
+	if err := a.ensureLoaded(c.ctx, c.cmd.name); err != nil {
 		if acc, ok := a.seen.find(c.commandID); ok && a.discarded > 0 {
 			// A retry of the command that discarded it, say.
 			c.reply(a.duplicate(c, acc))
@@ -141,7 +149,7 @@ func (a *aggregateActor) command(c *call) {
 	if conflict {
 		// Another writer appended first: catch up and try once more.
 		a.agg = nil
-		if lerr := a.ensureLoaded(); lerr != nil {
+		if lerr := a.ensureLoaded(c.ctx, c.cmd.name); lerr != nil {
 			c.reply(Reply{}, errors.Join(err, lerr))
 			return
 		}
@@ -168,7 +176,10 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	case !c.cmd.create && before == 0:
 		return Reply{}, false, fmt.Errorf("actors: %s %s: command %s: %w", rt.name, a.id, c.cmd.name, ErrAggregateNotFound)
 	}
-	if err := a.run(c); err != nil {
+	end := a.r.sys.phase(c.ctx, "handle", rt.name, c.cmd.name)
+	err = a.run(c)
+	end(err)
+	if err != nil {
 		if errors.Is(err, ErrHandlerPanic) || len(a.agg.Pending()) > 0 {
 			a.agg = nil // the handler changed the state: rebuild it
 		}
@@ -195,7 +206,9 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		}
 	}
 	ctx, cancel := a.r.sys.journalContext()
+	end = a.r.sys.phase(c.ctx, "append", rt.name, c.cmd.name)
 	pos, err := a.r.sys.app.Events().Append(ctx, rt.name, a.id, before, events)
+	end(err)
 	cancel()
 	if err != nil {
 		a.agg = nil // not saved, or not known to be: reload before the next message
@@ -282,7 +295,7 @@ func (a *aggregateActor) snapshot() {
 
 // state answers a query with the encoded current state.
 func (a *aggregateActor) state(q *stateQuery) {
-	if err := a.ensureLoaded(); err != nil {
+	if err := a.ensureLoaded(nil, ""); err != nil {
 		if a.discarded > 0 && q.version != 0 && q.version < a.discarded {
 			q.done <- stateResult{} // its history: the caller asks the repository
 			return

@@ -133,6 +133,7 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 		return
 	}
 	c := &command{
+		idx:    len(t.commands),
 		name:   name,
 		create: create,
 		typ:    ct,
@@ -161,6 +162,7 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 
 // command is a registered command handler, with the types erased.
 type command struct {
+	idx    int // its index among its type's commands
 	name   string
 	create bool
 	typ    reflect.Type
@@ -197,6 +199,7 @@ type typeRuntime struct {
 	commands map[string]*command
 	byType   map[reflect.Type]*command
 	router   *router
+	obs      []CommandObserver // by command index; nil without an Observer
 }
 
 func (t *AggregateType[A]) runtime(o aggregateOptions) (*typeRuntime, error) {

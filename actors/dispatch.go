@@ -141,7 +141,11 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0)
 }
 
-func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (Reply, error) {
+func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (rep Reply, err error) {
+	if rt.obs != nil {
+		start := time.Now()
+		defer func() { rt.observed(cmd, start, err) }()
+	}
 	if id == uuid.Nil {
 		return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 	}

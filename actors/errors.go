@@ -35,6 +35,9 @@ var (
 	// ErrHandlerPanic is returned when a command handler panicked. Nothing
 	// was written; the actor rebuilds its state from the journal.
 	ErrHandlerPanic = errors.New("command handler panicked")
+	// ErrSnapshotDropped is what an Observer is told of a snapshot that
+	// found the snapshot queue full and was not written.
+	ErrSnapshotDropped = errors.New("snapshot dropped: the snapshot queue is full")
 	// ErrWrongType is returned when the stored aggregate is not of the type
 	// asked for (app.ErrWrongType).
 	ErrWrongType = app.ErrWrongType

@@ -58,6 +58,9 @@ func (w *snapshotWriter) put(j snapshotJob, typ string, id uuid.UUID, version ui
 	case w.queue <- j:
 	default:
 		w.sys.log.Warn("snapshot dropped: the snapshot queue is full", "type", typ, "id", id, "version", version)
+		if o := w.sys.cfg.Observer; o != nil {
+			o.SnapshotStored(typ, ErrSnapshotDropped)
+		}
 	}
 }
 
@@ -77,6 +80,9 @@ func (w *snapshotWriter) run() {
 		cancel()
 		if err != nil {
 			w.sys.log.Warn("snapshot failed", "type", s.Type, "id", s.AggregateID, "version", s.Version, "err", err)
+		}
+		if o := w.sys.cfg.Observer; o != nil {
+			o.SnapshotStored(s.Type, err)
 		}
 	}
 }

@@ -51,6 +51,11 @@ type SystemConfig struct {
 	// Stamp, when set, is called on the metadata of every event an actor
 	// is about to append (a cluster node records the writer in Extra).
 	Stamp func(id uuid.UUID, m *domain.Metadata)
+	// Observer watches commands, activations, passivations and snapshots
+	// (for metrics); nil: none.
+	Observer Observer
+	// Tracer starts spans of the phases of each command; nil: none.
+	Tracer Tracer
 }
 
 func (c *SystemConfig) setDefaults() {
@@ -161,6 +166,7 @@ func (s *System) addType(rt *typeRuntime) error {
 		return fmt.Errorf("actors: aggregate type %q is registered twice with the system", rt.name)
 	}
 	rt.router = newRouter(s, rt)
+	rt.obs = s.commandObservers(rt)
 	s.types[rt.name] = rt
 	if rt.idle > 0 {
 		s.startSweeper(rt)
@@ -239,6 +245,9 @@ func (s *System) startSweeper(rt *typeRuntime) {
 			case <-t.C:
 				if n := rt.router.sweep(s.now() - int64(rt.idle)); n > 0 {
 					s.log.Debug("passivated idle aggregates", "type", rt.name, "count", n)
+					if s.cfg.Observer != nil {
+						s.cfg.Observer.Passivated(rt.name, n)
+					}
 				}
 			}
 		}

@@ -34,6 +34,31 @@ type notifier struct {
 
 	mu   sync.Mutex
 	subs []*worker
+
+	// failing is true while reading the partition fails and is retried;
+	// lastErr is the last failure (guarded by errMu), for Status.
+	failing   atomic.Bool
+	errMu     sync.Mutex
+	lastErr   error
+	lastErrAt time.Time
+}
+
+// fail records a failure of the notifier, which it retries.
+func (n *notifier) fail(err error) {
+	n.errMu.Lock()
+	n.lastErr, n.lastErrAt = err, time.Now()
+	n.errMu.Unlock()
+	n.failing.Store(true)
+}
+
+// lastError returns the notifier's last failure while it is failing.
+func (n *notifier) lastError() (error, time.Time) {
+	if !n.failing.Load() {
+		return nil, time.Time{}
+	}
+	n.errMu.Lock()
+	defer n.errMu.Unlock()
+	return n.lastErr, n.lastErrAt
 }
 
 func newNotifier(log eventlog.Log, part, batch int, logr *slog.Logger) *notifier {
@@ -60,17 +85,34 @@ func (n *notifier) run(ctx context.Context) {
 	bo := backoff{min: 10 * time.Millisecond, max: 2 * time.Second}
 	seen := n.head.Load()
 	for ctx.Err() == nil {
+		if n.failing.Load() {
+			// Wait may block long after the log is back: ask for the
+			// head first, so the failure ends as soon as it answers.
+			if _, err := n.log.Head(ctx, n.part); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				n.fail(fmt.Errorf("projections: notification log partition %d: head: %w", n.part, err))
+				if !bo.sleep(ctx, nil) {
+					return
+				}
+				continue
+			}
+			n.failing.Store(false)
+		}
 		head, err := n.log.Wait(ctx, n.part, seen)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
 			n.logr.Warn("notification log: waiting for the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
+			n.fail(fmt.Errorf("projections: notification log partition %d: wait after position %d: %w", n.part, seen, err))
 			if !bo.sleep(ctx, nil) {
 				return
 			}
 			continue
 		}
+		n.failing.Store(false)
 		for seen < head && ctx.Err() == nil {
 			ns, err := n.log.Select(ctx, n.part, seen+1, n.batch)
 			if err == nil && len(ns) == 0 {
@@ -81,6 +123,7 @@ func (n *notifier) run(ctx context.Context) {
 					return
 				}
 				n.logr.Warn("notification log: reading the partition failed; retrying", "partition", n.part, "start", seen+1, "err", err)
+				n.fail(fmt.Errorf("projections: notification log partition %d: read from position %d: %w", n.part, seen+1, err))
 				if !bo.sleep(ctx, nil) {
 					return
 				}

@@ -290,8 +290,9 @@ type Status struct {
 	// attempts.
 	Handled  uint64 `json:"handled"`
 	Failures uint64 `json:"failures"`
-	// Retrying is true while a failure is being retried; LastError is the
-	// last failure's message.
+	// Retrying is true while a failure is being retried, the
+	// projection's own or its partition's notification actor's; LastError
+	// is the last failure's message.
 	Retrying    bool      `json:"retrying"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
@@ -333,6 +334,13 @@ func (r *Runner) Status() []Status {
 		s.ParkedRecent = append([]Parked(nil), w.parked...)
 		s.Stopped = w.stopped
 		w.errMu.Unlock()
+		// A failing notifier holds its workers up: they are retrying too.
+		if err, at := w.n.lastError(); err != nil {
+			s.Retrying = true
+			if at.After(s.LastErrorAt) {
+				s.LastError, s.LastErrorAt = err.Error(), at
+			}
+		}
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -70,9 +70,9 @@ func (g *randomIDs) next() uuid.UUID {
 
 func (a *api) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", a.serveMetrics())
 	mux.HandleFunc("GET /v1/types", a.types)
 	mux.HandleFunc("GET /v1/log", a.logSelect)
 	mux.HandleFunc("GET /v1/projections", a.projections)

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/factum-dev/factum/storage/pipeline"
 )
 
@@ -63,6 +66,14 @@ type Config struct {
 	Cluster *ClusterConfig
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
+	// Registry receives the server's Prometheus metrics, served at
+	// /metrics; nil: a registry of the server's own, with the Go runtime's
+	// and the process's collectors. No global registry is used.
+	Registry *prometheus.Registry
+	// TracerProvider, when set, traces every request and the phases of
+	// its command (TracingFromEnv makes one from the OTEL_* variables);
+	// nil: tracing is off.
+	TracerProvider trace.TracerProvider
 }
 
 func (c *Config) setDefaults() {

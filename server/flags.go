@@ -18,6 +18,8 @@ var ErrUsage = errors.New("usage")
 type Flags struct {
 	Config   Config
 	LogLevel string
+	// LogFormat is "text" (the default) or "json".
+	LogFormat string
 	// snapshotEvery is the flag's value: 0 means never on the command line.
 	snapshotEvery int
 	http          bool // Register (not only RegisterStore) was called
@@ -48,7 +50,8 @@ func (f *Flags) RegisterStore(fs *flag.FlagSet) {
 	fs.IntVar(&c.Partitions, "partitions", 1, "partitions of the global log, fixed when the journal is created [FACTUM_PARTITIONS]")
 	fs.IntVar(&f.snapshotEvery, "snapshot-every", DefaultSnapshotEvery, "snapshot an aggregate every N events (0: never) [FACTUM_SNAPSHOT_EVERY]")
 	fs.DurationVar(&c.PassivateAfter, "passivate-after", DefaultPassivateAfter, "stop an aggregate's actor after this long idle [FACTUM_PASSIVATE_AFTER]")
-	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error [FACTUM_LOG_LEVEL]")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error; debug logs every HTTP request [FACTUM_LOG_LEVEL]")
+	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json [FACTUM_LOG_FORMAT]")
 }
 
 // SnapshotEvery is the --snapshot-every flag's value (0: never).
@@ -89,7 +92,14 @@ func (f *Flags) Check(w io.Writer) error {
 	if c.SnapshotEvery == 0 {
 		c.SnapshotEvery = -1 // never
 	}
-	c.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	switch f.LogFormat {
+	case "", "text":
+		c.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	case "json":
+		c.Logger = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	default:
+		return fmt.Errorf("--log-format %q: want text or json: %w", f.LogFormat, ErrUsage)
+	}
 	return nil
 }
 

@@ -10,11 +10,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/cluster"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/metrics"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/storage/pipeline"
 )
@@ -36,6 +39,14 @@ type Server struct {
 	sys  *actors.System
 	api  *api
 	mux  *http.ServeMux
+	// handler is mux, instrumented (metrics, tracing, access log).
+	handler  http.Handler
+	registry *prometheus.Registry
+	metrics  *metrics.Metrics
+	tracing  tracing
+
+	readyMu sync.Mutex
+	ready   map[string]ReadinessCheck
 
 	mu      sync.Mutex
 	started bool
@@ -59,16 +70,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = newRegistry()
+	}
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, registry: reg, metrics: m, tracing: newTracing(cfg.TracerProvider)}
 	if cfg.Cluster != nil {
 		s.own = cluster.NewOwnership(cfg.Cluster.NodeID, cfg.Partitions)
 	}
-	st, err := openStores(ctx, &cfg, cfg.Logger, s.fence())
+	st, err := openStores(ctx, &cfg, cfg.Logger, s.fence(), m)
 	if err != nil {
 		return nil, err
 	}
 	s.st = st
-	s.pipe, err = cfg.Storage.Build(pipeline.Deps{Journal: st.Journal, KeyStore: st.Keys})
+	s.pipe, err = cfg.Storage.Build(pipeline.Deps{Journal: m.Journal(st.Journal), KeyStore: st.Keys})
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -79,7 +98,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.Join(err, s.Close())
 	}
 	defaults := []actors.AggregateOption{actors.SnapshotEvery(cfg.SnapshotEvery), actors.PassivateAfter(cfg.PassivateAfter)}
-	sysCfg := actors.SystemConfig{App: s.app, Logger: cfg.Logger, Defaults: defaults}
+	sysCfg := actors.SystemConfig{App: s.app, Logger: cfg.Logger, Defaults: defaults,
+		Observer: m.Observer(), Tracer: s.tracing.actorTracer()}
 	if s.own != nil {
 		sysCfg.Stamp = s.own.Stamp
 	}
@@ -87,8 +107,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	m.Watch(s.sys)
+	s.AddReadinessCheck("journal", s.journalReady)
 	s.api = newAPI(s)
 	s.mux = s.api.routes()
+	s.handler = s.instrument(s.mux)
 	if cfg.Cluster != nil {
 		if err := s.newNode(); err != nil {
 			return nil, errors.Join(err, s.Close())
@@ -155,7 +178,7 @@ func (s *Server) HandleFunc(pattern string, h http.HandlerFunc) { s.mux.HandleFu
 
 // Handler is the HTTP/JSON API, for serving it on a listener of the
 // caller's or in tests. Start the projections first (Start).
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Start starts the projections and process managers given to Run. Serve
 // calls it; call it yourself when you serve Handler on your own.
@@ -181,6 +204,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return err
 		}
 		s.runner = r
+		s.metrics.WatchProjections(r.Status)
 	}
 	if s.node != nil {
 		if err := s.node.Start(ctx); err != nil {
@@ -226,7 +250,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols,
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -10,6 +10,7 @@ import (
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	jredis "github.com/factum-dev/factum/journal/redis"
+	"github.com/factum-dev/factum/metrics"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/projections/redisprojection"
 	"github.com/factum-dev/factum/snapshots"
@@ -45,7 +46,7 @@ func MemoryStores(partitions int) (*Stores, error) {
 }
 
 // openStores opens the stores cfg names.
-func openStores(ctx context.Context, cfg *Config, log *slog.Logger, fence jredis.Fence) (*Stores, error) {
+func openStores(ctx context.Context, cfg *Config, log *slog.Logger, fence jredis.Fence, m *metrics.Metrics) (*Stores, error) {
 	if cfg.Stores != nil {
 		st := *cfg.Stores
 		if st.Keys == nil {
@@ -60,7 +61,7 @@ func openStores(ctx context.Context, cfg *Config, log *slog.Logger, fence jredis
 	if prefix == "" {
 		prefix = "factum:"
 	}
-	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Fence: fence, Logger: log})
+	j, err := jredis.New(ctx, jredis.Config{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, Partitions: cfg.Partitions, KeyPrefix: prefix, Fence: fence, Logger: log, OnBatch: m.AppendBatch})
 	if err != nil {
 		return nil, err
 	}

@@ -174,6 +174,9 @@ func (c *committer) send(batch []*request) {
 	calls := make([]*call, len(order))
 	for i, g := range order {
 		calls[i] = newCall(g.part, g.token, groups[g], &j.keys)
+		if j.cfg.OnBatch != nil {
+			j.cfg.OnBatch(len(groups[g]))
+		}
 	}
 	ctx := context.Background()
 	j.exec(ctx, calls)

@@ -53,6 +53,10 @@ type Config struct {
 	// alone.
 	MaxBatchAppends int
 	MaxBatchBytes   int
+	// OnBatch, when set, is told the number of appends of each
+	// append-script call, on the sender's goroutine (for metrics); it
+	// must be quick.
+	OnBatch func(appends int)
 
 	// Replicas, when positive, makes every append wait (WAIT) until this
 	// many replicas have it; an append they do not confirm within

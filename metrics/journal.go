@@ -1,0 +1,59 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/wire"
+)
+
+// Journal decorates j: it times and counts each Append by its result.
+// Everything else goes to j as it is; a Flush(ctx) method of j is kept.
+func (m *Metrics) Journal(j journal.Journal) journal.Journal {
+	return &meteredJournal{Journal: j, m: m}
+}
+
+type meteredJournal struct {
+	journal.Journal
+	m *Metrics
+}
+
+func (j *meteredJournal) Append(ctx context.Context, id uuid.UUID, expected uint64, records []journal.Record) (uint64, error) {
+	start := time.Now()
+	last, err := j.Journal.Append(ctx, id, expected, records)
+	j.m.appendDuration.Observe(time.Since(start).Seconds())
+	if err == nil {
+		j.m.appendOK.Inc()
+		j.m.appendedEvents.Add(float64(len(records)))
+		return last, nil
+	}
+	j.m.appends.WithLabelValues(appendResult(err)).Inc()
+	return last, err
+}
+
+// Flush flushes j when it can be flushed.
+func (j *meteredJournal) Flush(ctx context.Context) error {
+	if f, ok := j.Journal.(interface{ Flush(context.Context) error }); ok {
+		return f.Flush(ctx)
+	}
+	return nil
+}
+
+// Unwrap returns the decorated journal.
+func (j *meteredJournal) Unwrap() journal.Journal { return j.Journal }
+
+func appendResult(err error) string {
+	switch c := wire.ErrorCode(err); c {
+	case wire.CodeConflict, wire.CodeFenced, wire.CodeOutcomeUnknown, wire.CodeUnavailable, wire.CodeClosed:
+		return c
+	default:
+		return "error"
+	}
+}
+
+// AppendBatch observes the number of appends in one append-script call
+// of a group commit (journal/redis's Config.OnBatch).
+func (m *Metrics) AppendBatch(appends int) { m.appendBatch.Observe(float64(appends)) }

@@ -1,0 +1,147 @@
+package metrics
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are factum's metrics, registered with one Registerer.
+type Metrics struct {
+	commands        *prometheus.CounterVec
+	commandDuration *prometheus.HistogramVec
+
+	activations        *prometheus.CounterVec
+	activationDuration *prometheus.HistogramVec
+	passivations       *prometheus.CounterVec
+	snapshots          *prometheus.CounterVec
+
+	appends        *prometheus.CounterVec
+	appendOK       prometheus.Counter
+	appendDuration prometheus.Histogram
+	appendedEvents prometheus.Counter
+	appendBatch    prometheus.Histogram
+
+	httpRequests *prometheus.CounterVec
+	httpDuration *prometheus.HistogramVec
+
+	status *statusCollector
+}
+
+// durationBuckets are the buckets of the duration histograms: 100 µs to
+// 5 s.
+var durationBuckets = prometheus.ExponentialBucketsRange(0.0001, 5, 14)
+
+// New makes the metrics and registers them, and the build info, with reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_commands_total",
+			Help: "Commands dispatched to aggregates, by aggregate type, command and result (ok or the error code).",
+		}, []string{"type", "command", "result"}),
+		commandDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "factum_command_duration_seconds",
+			Help:    "Time from dispatch to reply of a command, by aggregate type and command.",
+			Buckets: durationBuckets,
+		}, []string{"type", "command"}),
+		activations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_activations_total",
+			Help: "Loads of an aggregate's state from its snapshot and events (activations and reloads), by aggregate type and result.",
+		}, []string{"type", "result"}),
+		activationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "factum_activation_duration_seconds",
+			Help:    "Time to load an aggregate's state (recovery), by aggregate type.",
+			Buckets: durationBuckets,
+		}, []string{"type"}),
+		passivations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_passivations_total",
+			Help: "Aggregate actors stopped after being idle, by aggregate type.",
+		}, []string{"type"}),
+		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_snapshots_total",
+			Help: "Snapshots taken, by aggregate type and result (ok, failed, dropped).",
+		}, []string{"type", "result"}),
+		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_journal_appends_total",
+			Help: "Journal appends, by result (ok, conflict, fenced, outcome_unknown, unavailable, closed, error).",
+		}, []string{"result"}),
+		appendDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "factum_journal_append_duration_seconds",
+			Help:    "Time of one journal append (including the wait for its group commit).",
+			Buckets: durationBuckets,
+		}),
+		appendedEvents: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "factum_journal_appended_events_total",
+			Help: "Events appended to the journal.",
+		}),
+		appendBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "factum_journal_batch_appends",
+			Help:    "Appends per append-script call of the Redis journal's group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+		}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "factum_http_requests_total",
+			Help: "HTTP requests, by route pattern, method and status code.",
+		}, []string{"route", "method", "status"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "factum_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by route pattern.",
+			Buckets: durationBuckets,
+		}, []string{"route"}),
+		status: newStatusCollector(),
+	}
+	m.appendOK = m.appends.WithLabelValues("ok")
+	version, commit := buildVersion()
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "factum_build_info",
+		Help: "Always 1; the labels say which build of factum runs.",
+	}, []string{"version", "commit", "goversion"})
+	build.WithLabelValues(version, commit, runtime.Version()).Set(1)
+	for _, c := range []prometheus.Collector{m.commands, m.commandDuration, m.activations, m.activationDuration,
+		m.passivations, m.snapshots, m.appends, m.appendDuration, m.appendedEvents, m.appendBatch,
+		m.httpRequests, m.httpDuration, m.status, build} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrRegister, err)
+		}
+	}
+	return m, nil
+}
+
+// buildVersion is the main module's version and VCS revision, as the Go
+// toolchain recorded them ("unknown" when it did not).
+func buildVersion() (version, commit string) {
+	version, commit = "unknown", "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if v := bi.Main.Version; v != "" {
+		version = v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && s.Value != "" {
+			commit = s.Value
+		}
+	}
+	return
+}
+
+// HTTPRequest counts one HTTP request answered with status after d
+// seconds; route is the mux pattern that served it ("" for none).
+func (m *Metrics) HTTPRequest(route, method string, status int, seconds float64) {
+	if route == "" {
+		route = "unmatched"
+	}
+	m.httpRequests.WithLabelValues(route, method, statusText(status)).Inc()
+	m.httpDuration.WithLabelValues(route).Observe(seconds)
+}
+
+func statusText(code int) string {
+	if code >= 100 && code < 600 {
+		return strconv.Itoa(code)
+	}
+	return "other"
+}
