@@ -10,8 +10,9 @@ import (
 	"github.com/factum-dev/factum/wire"
 )
 
-// Journal decorates j: it times and counts each Append by its result.
-// Everything else goes to j as it is; a Flush(ctx) method of j is kept.
+// Journal decorates j: it times and counts each Append and AppendMany by
+// its result. Everything else goes to j as it is; a Flush(ctx) method of
+// j is kept.
 func (m *Metrics) Journal(j journal.Journal) journal.Journal {
 	return &meteredJournal{Journal: j, m: m}
 }
@@ -33,6 +34,27 @@ func (j *meteredJournal) Append(ctx context.Context, id uuid.UUID, expected uint
 	j.m.appends.WithLabelValues(appendResult(err)).Inc()
 	return last, err
 }
+
+// AppendMany times and counts an append to several aggregates at once as
+// one append (journal.AppendMany: j must be a journal.MultiAppender).
+func (j *meteredJournal) AppendMany(ctx context.Context, streams []journal.Stream) ([]uint64, error) {
+	start := time.Now()
+	last, err := journal.AppendMany(ctx, j.Journal, streams)
+	j.m.appendDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		j.m.appends.WithLabelValues(appendResult(err)).Inc()
+		return last, err
+	}
+	j.m.appendOK.Inc()
+	n := 0
+	for _, s := range streams {
+		n += len(s.Records)
+	}
+	j.m.appendedEvents.Add(float64(n))
+	return last, nil
+}
+
+var _ journal.MultiAppender = (*meteredJournal)(nil)
 
 // Flush flushes j when it can be flushed.
 func (j *meteredJournal) Flush(ctx context.Context) error {
