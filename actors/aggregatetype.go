@@ -132,6 +132,11 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 			t.name, t.byType[ct].name, name, ct))
 		return
 	}
+	refs, err := refsOf(ct)
+	if err != nil {
+		t.errs = append(t.errs, fmt.Errorf("actors: aggregate type %q: command %q: %w", t.name, name, err))
+		return
+	}
 	c := &command{
 		idx:    len(t.commands),
 		name:   name,
@@ -139,6 +144,12 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 		typ:    ct,
 		decode: func(payload []byte) (any, error) {
 			var v C
+			if len(refs) > 0 {
+				var err error
+				if payload, err = resolveRefs(payload, refs); err != nil {
+					return nil, err
+				}
+			}
 			// A field the command does not have is an error that names
 			// it: a misspelt field is never silently dropped. One parse
 			// (segmentio's encoding/json, encoding/json's rules) both

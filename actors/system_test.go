@@ -332,3 +332,45 @@ func TestCloseDrains(t *testing.T) {
 	assert.Equal(t, int(ok.Load()), total, "every acknowledged command is in the journal, and only those")
 	e.start()
 }
+
+type moveTo struct {
+	Target uuid.UUID `json:"target" aggregate:"test.Counter"`
+	By     int       `json:"by"`
+}
+
+type mover struct{ Counter }
+
+type badRef struct {
+	Target string `aggregate:"test.Counter"`
+}
+
+// A command field tagged with an aggregate type takes a name in a JSON
+// payload, as a URL does (domain.AggregateID); a tag on a field that is
+// no uuid.UUID is refused when the type is registered.
+func TestNamesInPayloads(t *testing.T) {
+	e := newEnv(t)
+	mt := actors.NewAggregateType("test.Mover", func() *mover { return &mover{} })
+	var got []uuid.UUID
+	actors.Create(mt, "move", func(c *mover, m moveTo) error {
+		got = append(got, m.Target)
+		return domain.Raise(c, Opened{Start: m.By})
+	})
+	require.NoError(t, actors.Register(e.sys, mt))
+	named := domain.NameID(domain.TypeNamespace(counterType), "alice")
+	literal := uuid.New()
+	for i, payload := range []string{`{"target":"alice","by":1}`, `{"TARGET":"alice"}`, `{"target":"` + literal.String() + `"}`} {
+		_, err := e.sys.Dispatch(ctx(t), actors.Command{AggregateType: "test.Mover", AggregateID: uuid.New(), Name: "move", Payload: []byte(payload)})
+		require.NoError(t, err, payload)
+		require.Len(t, got, i+1)
+	}
+	assert.Equal(t, []uuid.UUID{named, named, literal}, got)
+	_, err := e.sys.Dispatch(ctx(t), actors.Command{AggregateType: "test.Mover", AggregateID: uuid.New(), Name: "move", Payload: []byte(`{"target":"alice","oops":1}`)})
+	require.ErrorIs(t, err, actors.ErrBadCommand)
+	assert.Contains(t, err.Error(), `"oops"`)
+
+	bad := actors.NewAggregateType("test.BadRef", func() *Counter { return &Counter{} })
+	actors.Handle(bad, "bad", func(*Counter, badRef) error { return nil })
+	err = actors.Register(e.sys, bad)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Target")
+}

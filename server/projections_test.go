@@ -112,3 +112,26 @@ func TestRemoteLog(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
 	require.Eventually(t, func() bool { return sum.Load() == 1150 }, 10*time.Second, 5*time.Millisecond)
 }
+
+// Names stand for ids in bodies as in URLs: a transfer between accounts
+// named by their owners' addresses moves the money between the accounts
+// those names open.
+func TestAPINamesInBodies(t *testing.T) {
+	s := startNode(t)
+	for _, name := range []string{"alice@example.com", "bob@example.com"} {
+		r := s.post(t, "/v1/bank.Account/"+name+"/open", `{"owner":"`+name+`"}`)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	require.Equal(t, http.StatusOK, s.post(t, "/v1/bank.Account/alice@example.com/deposit", `{"amount":100}`).status)
+	r := s.post(t, "/v1/bank.Transfer/t-names/start", `{"from":"alice@example.com","to":"bob@example.com","amount":30}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	balance := func(name string) float64 {
+		r := s.get(t, "/v1/bank.Account/"+name)
+		return r.body["data"].(map[string]any)["balance"].(float64)
+	}
+	require.Eventually(t, func() bool { return balance("bob@example.com") == 30 }, 10*time.Second, 5*time.Millisecond)
+	require.Equal(t, 70.0, balance("alice@example.com"))
+	tr := s.get(t, "/v1/bank.Transfer/t-names")
+	alice := s.get(t, "/v1/bank.Account/alice@example.com")
+	require.Equal(t, alice.body["id"], tr.body["data"].(map[string]any)["from"], "the name is the id its URL names")
+}

@@ -121,10 +121,11 @@ func (t *Transfer) Done() bool {
 
 // The transfer's commands.
 type (
-	// StartTransfer asks for a transfer.
+	// StartTransfer asks for a transfer. From and To are accounts: in a
+	// JSON payload, an account's name stands for its id, as in its URL.
 	StartTransfer struct {
-		From   uuid.UUID `json:"from"`
-		To     uuid.UUID `json:"to"`
+		From   uuid.UUID `json:"from" aggregate:"bank.Account"`
+		To     uuid.UUID `json:"to" aggregate:"bank.Account"`
 		Amount int64     `json:"amount"`
 	}
 	// MarkDebited records that the source paid.
