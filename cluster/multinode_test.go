@@ -133,13 +133,14 @@ type load struct {
 	failed   map[int]int          // partition -> commands that failed within the deadline
 	lastOK   map[int]time.Time    // partition -> last acknowledged write
 	errs     []string
+	avoid    map[*proc]time.Time // a node that did not answer is avoided for a while
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
 
 func startLoad(t *testing.T, c *testCluster, clients, dogs int, deadline time.Duration) *load {
 	l := &load{c: c, deadline: deadline, acked: map[string]uuid.UUID{}, failed: map[int]int{}, lastOK: map[int]time.Time{},
-		stop: make(chan struct{})}
+		avoid: map[*proc]time.Time{}, stop: make(chan struct{})}
 	ctx := context.Background()
 	for i := range dogs {
 		name := fmt.Sprintf("dog-%d", i)
@@ -174,11 +175,21 @@ func (l *load) one(name, key string, pick int) {
 	var last string
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		live := l.c.live()
+		l.mu.Lock()
+		answering := slices.DeleteFunc(slices.Clone(live), func(p *proc) bool { return time.Now().Before(l.avoid[p]) })
+		l.mu.Unlock()
+		if len(answering) > 0 {
+			live = answering
+		}
 		if len(live) == 0 {
 			break
 		}
 		p := live[(pick+attempt)%len(live)]
-		r, err := l.c.send(ctx, p, "/v1/"+dogType+"/"+name+"/add-trick", `{"trick":"t"}`, key)
+		// An attempt gives up after 2 s (a paused node answers nothing)
+		// and is sent again, with the same key, to the next node.
+		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+		r, err := l.c.send(actx, p, "/v1/"+dogType+"/"+name+"/add-trick", `{"trick":"t"}`, key)
+		acancel()
 		if err == nil && r.Status == 200 {
 			l.mu.Lock()
 			l.acked[key] = id
@@ -188,6 +199,9 @@ func (l *load) one(name, key string, pick int) {
 		}
 		if err != nil {
 			last = err.Error()
+			l.mu.Lock()
+			l.avoid[p] = time.Now().Add(3 * time.Second)
+			l.mu.Unlock()
 		} else {
 			last = fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Message)
 		}
