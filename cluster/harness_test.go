@@ -83,8 +83,11 @@ type testCluster struct {
 	t     *testing.T
 	redis *redistest.Server
 	P     int
-	nodes []*proc
-	http  *http.Client
+	// nodes is written by the test's goroutine only, under nodesMu;
+	// load goroutines read it with live.
+	nodesMu sync.Mutex
+	nodes   []*proc
+	http    *http.Client
 }
 
 func startCluster(t *testing.T, n, partitions int) *testCluster {
@@ -121,7 +124,9 @@ func startCluster(t *testing.T, n, partitions int) *testCluster {
 func (c *testCluster) add() *proc {
 	p := &proc{addr: "127.0.0.1:" + strconv.Itoa(freePort(c.t))}
 	p.log = filepath.Join(c.t.TempDir(), strings.ReplaceAll(p.addr, ":", "_")+".log")
+	c.nodesMu.Lock()
 	c.nodes = append(c.nodes, p)
+	c.nodesMu.Unlock()
 	c.start(p)
 	return p
 }
@@ -225,8 +230,11 @@ func (c *testCluster) ownedOnce(nodes ...*proc) (map[int]string, bool) {
 }
 
 func (c *testCluster) live() []*proc {
+	c.nodesMu.Lock()
+	nodes := c.nodes
+	c.nodesMu.Unlock()
 	var out []*proc
-	for _, p := range c.nodes {
+	for _, p := range nodes {
 		p.mu.Lock()
 		done := p.done
 		p.mu.Unlock()
