@@ -193,6 +193,17 @@ func (r *Registry) NameOf(v any) (string, error) {
 	return info.name, nil
 }
 
+// SchemaVersionOf returns the current schema version of v's registered
+// type: the version a decoded (and upcast) value is at, without encoding
+// it.
+func (r *Registry) SchemaVersionOf(v any) (uint32, error) {
+	info, ok := r.lookupType(reflect.TypeOf(v))
+	if !ok {
+		return 0, fmt.Errorf("domain: %T is not registered: %w", v, ErrUnknownType)
+	}
+	return info.version, nil
+}
+
 // Encoded is a value in its stored form.
 type Encoded struct {
 	Type          string

@@ -86,6 +86,12 @@ func TestUpcastAndNewerVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, renamedV2{FullName: "Ada"}, v)
 
+	sv, err := r.SchemaVersionOf(v)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, sv, "the upcast value is at the current version")
+	_, err = r.SchemaVersionOf(struct{}{})
+	require.ErrorIs(t, err, domain.ErrUnknownType)
+
 	_, err = r.Decode(domain.Encoded{Type: "person.Named", SchemaVersion: 3, Data: []byte(`{}`)})
 	require.ErrorIs(t, err, domain.ErrSchemaVersion)
 	assert.Contains(t, err.Error(), "schema version 3")

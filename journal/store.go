@@ -56,17 +56,19 @@ func (s *EventStore) Encode(ctx context.Context, aggregateType string, events []
 		if err != nil {
 			return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
 		}
-		r := Record{AggregateID: e.AggregateID, Version: e.Version, Type: enc.Type, SchemaVersion: enc.SchemaVersion,
+		// Built in place: a record of its own would escape to the heap
+		// through the transforms' pointer.
+		r := &records[i]
+		*r = Record{AggregateID: e.AggregateID, Version: e.Version, Type: enc.Type, SchemaVersion: enc.SchemaVersion,
 			Time: e.Time, Data: enc.Data, Meta: e.Meta}
 		if e.Version == 1 && aggregateType != "" {
 			r.Headers = map[string]string{HeaderAggregateType: aggregateType}
 		}
 		for _, t := range s.transforms {
-			if err := t.EncodeRecord(ctx, &r); err != nil {
+			if err := t.EncodeRecord(ctx, r); err != nil {
 				return nil, fmt.Errorf("journal: aggregate %s version %d: %w", e.AggregateID, e.Version, err)
 			}
 		}
-		records[i] = r
 	}
 	return records, nil
 }

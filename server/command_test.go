@@ -249,3 +249,16 @@ func TestServeH2C(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLogSchemaVersion: the log serves each event with the schema version
+// its decoded value is at.
+func TestLogSchemaVersion(t *testing.T) {
+	s := startAPI(t)
+	r := s.post(t, "/v1/dogschool.Dog/rex/register", `{"name":"Rex"}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	page := s.get(t, "/v1/log?start=1&limit=1")
+	require.Equal(t, http.StatusOK, page.status, page.body)
+	n := page.body["notifications"].([]any)[0].(map[string]any)
+	assert.EqualValues(t, 1, n["schema_version"], n)
+	assert.Equal(t, "Rex", n["data"].(map[string]any)["name"], n)
+}

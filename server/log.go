@@ -2,12 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/projections"
@@ -72,6 +73,7 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := eventlog.Page{Partition: partition, Partitions: nlog.Partitions(), Head: head,
 		Notifications: make([]eventlog.PageEntry, 0, len(ns)), Next: uint64(start)}
+	reg := a.sys.App().Registry()
 	for _, n := range ns {
 		resp.Head = max(resp.Head, n.Position)
 		e, err := nlog.Decode(ctx, n)
@@ -90,11 +92,9 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, r, fmt.Errorf("log position %d: %w", n.Position, err))
 			return
 		}
-		var schema uint32
-		if enc, err := a.sys.App().Registry().Encode(e.Data); err == nil {
-			schema = enc.SchemaVersion // the version e.Data is at, after upcasting
-		}
-		data, err := json.Marshal(e.Data)
+		// The version e.Data is at, after upcasting: its type's current one.
+		schema, _ := reg.SchemaVersionOf(e.Data)
+		data, err := fastjson.Marshal(e.Data)
 		if err != nil {
 			a.fail(w, r, fmt.Errorf("log position %d: %s as JSON: %w", n.Position, n.Type, err))
 			return

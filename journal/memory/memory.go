@@ -104,8 +104,13 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	}
 	pn := journal.PartitionOf(id, len(j.parts))
 	p := j.parts[pn]
-	// Copy outside the lock: the caller may reuse its buffers.
-	copies := make([]journal.Notification, len(records))
+	// Copy outside the lock: the caller may reuse its buffers. One record
+	// (the common case) is copied without a slice to hold it.
+	var one [1]journal.Notification
+	copies := one[:]
+	if len(records) > 1 {
+		copies = make([]journal.Notification, len(records))
+	}
 	for i, r := range records {
 		r.Data = append([]byte(nil), r.Data...)
 		copies[i] = journal.Notification{Partition: pn, Record: r}
