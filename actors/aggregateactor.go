@@ -158,6 +158,28 @@ func (a *aggregateActor) command(c *call) {
 			a.agg = nil
 		}
 	}
+	if !conflict && a.agg != nil && mayBeStale(rep, err) {
+		// Decided on the actor's state alone: another node may have
+		// applied this command, or moved the aggregate on, meanwhile.
+		// Catch up with the journal before answering; run it again on the
+		// state caught up (a duplicate, when it was this command).
+		if err == nil {
+			a.seen.forget(c.commandID) // accepted without events: decided again below
+		}
+		moved, cerr := a.catchUp()
+		switch {
+		case cerr != nil:
+			// The outcome cannot be told: the caller retries.
+			rep, err = Reply{}, fmt.Errorf("actors: %s %s: command %s: catch up with the journal: %w", a.r.rt.name, a.id, c.cmd.name, cerr)
+		case moved:
+			rep, conflict, err = a.execute(c)
+			if conflict {
+				a.agg = nil
+			}
+		case err == nil:
+			a.seen.add(accepted{ID: c.commandID, Version: rep.Version})
+		}
+	}
 	c.reply(rep, err)
 }
 
@@ -168,6 +190,15 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	if acc, ok := a.seen.find(c.commandID); ok {
 		rep, err := a.duplicate(c, acc)
 		return rep, false, err
+	}
+	if !c.notBefore.IsZero() && c.commandID != "" {
+		v, err := a.lookBack(c.commandID, c.notBefore)
+		if err != nil {
+			return Reply{}, false, fmt.Errorf("actors: %s %s: command %s: look for command id %q in the journal: %w", rt.name, a.id, c.cmd.name, c.commandID, err)
+		}
+		if v > 0 {
+			return Reply{Version: v, Duplicate: true}, false, nil
+		}
 	}
 	before := a.agg.Version()
 	switch {
@@ -264,6 +295,73 @@ func mergeExtra(extra, add map[string]string) map[string]string {
 	return out
 }
 
+// lookBackPage is how many events lookBack reads at a time; clockSkew is
+// how much earlier than NotBefore it still looks.
+const (
+	lookBackPage = 256
+	clockSkew    = time.Minute
+)
+
+// lookBack searches the aggregate's events, newest first, back to the
+// first one older than notBefore (less clockSkew), for one caused by
+// command id; it returns the version of the newest such event, or 0. It
+// reads records undecoded: causation ids are metadata.
+func (a *aggregateActor) lookBack(id string, notBefore time.Time) (uint64, error) {
+	since := notBefore.Add(-clockSkew)
+	ctx, cancel := a.r.sys.journalContext()
+	defer cancel()
+	j := a.r.sys.app.Events().Journal()
+	for to := a.agg.Version(); to > 0; {
+		from := uint64(1)
+		if to > lookBackPage {
+			from = to - lookBackPage + 1
+		}
+		recs, err := j.Read(ctx, a.id, from, to)
+		if err != nil {
+			return 0, err
+		}
+		for i := len(recs) - 1; i >= 0; i-- {
+			if recs[i].Meta.CausationID == id {
+				return recs[i].Version, nil
+			}
+			if recs[i].Time.Before(since) {
+				return 0, nil
+			}
+		}
+		to = from - 1
+	}
+	return 0, nil
+}
+
+// catchUp applies the events another writer appended after the actor's
+// version (another node, a stale activation), and learns their command
+// ids; it reports whether there were any.
+func (a *aggregateActor) catchUp() (bool, error) {
+	ctx, cancel := a.r.sys.journalContext()
+	defer cancel()
+	n, err := a.r.sys.app.Events().ReplayAs(ctx, a.r.rt.name, a.agg, a.id, a.agg.Version()+1, 0, func(e *domain.Envelope) {
+		if e.Meta.CausationID != "" {
+			a.seen.add(accepted{ID: e.Meta.CausationID, Version: e.Version})
+		}
+	})
+	if err != nil || (n > 0 && a.agg.Discarded()) {
+		a.agg = nil // reload before the next message
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// mayBeStale reports whether the outcome of a command was decided on the
+// actor's state alone, without the journal's append checking that state
+// is current: a refusal, or an acceptance that raised no events.
+func mayBeStale(rep Reply, err error) bool {
+	if err != nil {
+		return errors.Is(err, ErrRejected) || errors.Is(err, ErrAlreadyExists) ||
+			(errors.Is(err, ErrAggregateNotFound) && !errors.Is(err, ErrWrongType))
+	}
+	return !rep.Duplicate && rep.Position == 0
+}
+
 // run runs the command's handler and turns its error or panic into the
 // command's error.
 func (a *aggregateActor) run(c *call) (err error) {
@@ -337,6 +435,7 @@ type call struct {
 	commandID     string
 	hash          string // the command's fingerprint (see payloadHash)
 	correlationID string
+	notBefore     time.Time
 	done          chan callResult
 	timer         *time.Timer // AskTimeout, for a context without a deadline
 }

@@ -54,6 +54,13 @@ func (d *dedup) add(a accepted) {
 	d.recent = append(d.recent, a)
 }
 
+// forget drops id when it is the most recent entry.
+func (d *dedup) forget(id string) {
+	if n := len(d.recent); id != "" && n > 0 && d.recent[n-1].ID == id {
+		d.recent = d.recent[:n-1]
+	}
+}
+
 // reset rebuilds the window from a snapshot's header and the events
 // replayed after the snapshot (whose causation ids are their commands').
 // Positions are not stored with events, so commands known only from

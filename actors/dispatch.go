@@ -40,6 +40,15 @@ type Command struct {
 	// SystemConfig.AskTimeout). It costs less than a context with a
 	// deadline: the wait uses a timer the system reuses.
 	Timeout time.Duration
+	// NotBefore, when set with a CommandID, says that the command cannot
+	// have been accepted before that time (a process manager's command
+	// cannot be older than the event that triggered it). When the id is
+	// not in the aggregate's de-duplication window, the aggregate's events
+	// since then (less a minute for clocks that disagree) are searched for
+	// it (their causation ids), so that a retry after any number of other
+	// commands, however long an outage lasted, is still answered as a
+	// duplicate and never applied twice.
+	NotBefore time.Time
 }
 
 // Reply is the outcome of a command that was accepted, in the shape of
@@ -69,10 +78,10 @@ func (s *System) Dispatch(ctx context.Context, c Command) (Reply, error) {
 			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 		}
 		return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
-			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
 		})
 	}
-	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
 }
 
 // resolve finds c's type and command and decodes its value.
@@ -114,6 +123,9 @@ type SendOption func(*Command)
 // WithCommandID sets the command's id, for de-duplication.
 func WithCommandID(id string) SendOption { return func(c *Command) { c.CommandID = id } }
 
+// WithNotBefore sets the command's NotBefore.
+func WithNotBefore(t time.Time) SendOption { return func(c *Command) { c.NotBefore = t } }
+
 // WithCorrelationID sets the command's correlation id.
 func WithCorrelationID(id string) SendOption { return func(c *Command) { c.CorrelationID = id } }
 
@@ -136,12 +148,12 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 		if id == uuid.Nil {
 			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, h.name, ErrBadCommand)
 		}
-		return sys.routed(ctx, r, rt, h, id, cmd, c.CommandID, c.CorrelationID)
+		return sys.routed(ctx, r, rt, h, id, cmd, c.CommandID, c.CorrelationID, c.NotBefore)
 	}
-	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0)
+	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0, c.NotBefore)
 }
 
-func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration) (rep Reply, err error) {
+func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration, notBefore time.Time) (rep Reply, err error) {
 	if rt.obs != nil {
 		start := time.Now()
 		defer func() { rt.observed(cmd, start, err) }()
@@ -154,7 +166,7 @@ func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *comman
 	}
 	defer s.inflight.Done()
 	c := s.getCall()
-	c.ctx, c.cmd, c.value, c.commandID, c.correlationID = ctx, cmd, v, commandID, correlationID
+	c.ctx, c.cmd, c.value, c.commandID, c.correlationID, c.notBefore = ctx, cmd, v, commandID, correlationID, notBefore
 	if commandID != "" {
 		c.hash = commandHash(cmd.name, v)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/google/uuid"
@@ -49,7 +50,7 @@ func (s *System) DispatchLocal(ctx context.Context, c Command) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout)
+	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
 }
 
 // StateLocal is State on this node, whatever the router says.
@@ -63,8 +64,8 @@ func (s *System) StateLocal(ctx context.Context, aggregateType string, id uuid.U
 
 // routed sends a command through the router: a command given as a value
 // (Send) travels as its JSON.
-func (s *System) routed(ctx context.Context, r Router, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string) (Reply, error) {
-	c := Command{AggregateType: rt.name, AggregateID: id, Name: cmd.name, Value: v, CommandID: commandID, CorrelationID: correlationID}
+func (s *System) routed(ctx context.Context, r Router, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, notBefore time.Time) (Reply, error) {
+	c := Command{AggregateType: rt.name, AggregateID: id, Name: cmd.name, Value: v, CommandID: commandID, CorrelationID: correlationID, NotBefore: notBefore}
 	if v != nil {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -73,7 +74,7 @@ func (s *System) routed(ctx context.Context, r Router, rt *typeRuntime, cmd *com
 		c.Payload = b
 	}
 	return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
-		return s.dispatchLocal(ctx, rt, cmd, id, v, c.CommandID, c.CorrelationID, c.Timeout)
+		return s.dispatchLocal(ctx, rt, cmd, id, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
 	})
 }
 

@@ -16,14 +16,12 @@ import (
 // them twice. The checkpoint moves only after the handler returned, that
 // is after every command it sent was accepted (or its rejection handled).
 //
-// The de-duplication is the aggregates' (DedupWindow): each remembers only
-// its most recent command ids (64 by default). A replay of a notification
-// whose commands went to an aggregate that has since accepted more than its
-// window of other commands applies them again. Keep replays short (save
-// checkpoints often: the default is after every batch), give the target
-// aggregates a window larger than the commands they may receive between a
-// command and its replay, or make the handler check the target's state
-// before it sends (see examples/bank).
+// Each command is applied exactly once however long an outage lasts and
+// however many other commands reach its aggregate meanwhile: a command
+// carries the notification's time as its NotBefore, so an aggregate that
+// no longer has its id in its de-duplication window (DedupWindow) looks
+// for it in its own events since then (their causation ids) before it
+// runs it again.
 type ProcessManager struct {
 	p   *Projection
 	sys *actors.System
@@ -79,6 +77,9 @@ func (c *Commands) Send(ctx context.Context, cmd actors.Command) (actors.Reply, 
 	c.k++
 	if cmd.CorrelationID == "" {
 		cmd.CorrelationID = c.n.Meta.CorrelationID
+	}
+	if cmd.NotBefore.IsZero() {
+		cmd.NotBefore = c.n.Time
 	}
 	return c.pm.sys.Dispatch(ctx, cmd)
 }

@@ -115,11 +115,16 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "transfer %s: %s\n", t.label, tr.Status)
 	}
-	// The projection catches up with the log.
+	// The projection catches up with the log (its head read now: the
+	// status's head is the one the runner last saw).
 	for {
 		caughtUp := true
 		for _, s := range r.Status() {
-			caughtUp = caughtUp && s.PositionLag == 0
+			head, err := sys.App().Events().Journal().Head(ctx, s.Partition)
+			if err != nil {
+				return err
+			}
+			caughtUp = caughtUp && s.Position >= head
 		}
 		if caughtUp {
 			break
