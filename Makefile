@@ -8,10 +8,14 @@ BENCH    ?= .
 BENCHTIME ?= 1s
 COUNT    ?= 3
 
-.PHONY: run test test-short bench lint proto redis-server build
+.PHONY: run cluster test test-short bench lint proto redis-server build
 
 run:
 	$(GO) run ./cmd/node run
+
+# A local cluster: redis-server on :6390 and three nodes on :8081-8083.
+cluster: redis-server
+	./scripts/cluster.sh
 
 build:
 	$(GO) build -o bin/node ./cmd/node
