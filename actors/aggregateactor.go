@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -208,7 +209,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		return Reply{}, false, fmt.Errorf("actors: %s %s: command %s: %w", rt.name, a.id, c.cmd.name, ErrAggregateNotFound)
 	}
 	end := a.r.sys.phase(c.ctx, "handle", rt.name, c.cmd.name)
-	err = a.run(c)
+	result, err := a.run(c)
 	end(err)
 	if err != nil {
 		if errors.Is(err, ErrHandlerPanic) || len(a.agg.Pending()) > 0 {
@@ -219,7 +220,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	events := a.agg.CollectEvents()
 	if len(events) == 0 {
 		a.seen.add(accepted{ID: c.commandID, Version: before, Hash: c.hash})
-		return Reply{Version: before}, false, nil
+		return Reply{Version: before, Result: result}, false, nil
 	}
 	var extra map[string]string
 	if c.hash != "" {
@@ -254,7 +255,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		if v := snapshots.Due(rt.policy, before, after); v > 0 && v < after {
 			a.r.sys.snapshots.enqueueAt(rt, a.id, v)
 		}
-		return Reply{Version: after, Position: pos}, false, nil
+		return Reply{Version: after, Position: pos, Result: result}, false, nil
 	}
 	switch v := snapshots.Due(rt.policy, before, after); {
 	case v == 0:
@@ -265,7 +266,7 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 		// rebuilds the aggregate at that version, off the command path.
 		a.r.sys.snapshots.enqueueAt(rt, a.id, v)
 	}
-	return Reply{Version: after, Position: pos}, false, nil
+	return Reply{Version: after, Position: pos, Result: result}, false, nil
 }
 
 // duplicate answers a command whose id the aggregate accepted before: with
@@ -364,17 +365,21 @@ func mayBeStale(rep Reply, err error) bool {
 
 // run runs the command's handler and turns its error or panic into the
 // command's error.
-func (a *aggregateActor) run(c *call) (err error) {
+func (a *aggregateActor) run(c *call) (result json.RawMessage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.r.sys.log.Error("command handler panicked", "type", a.r.rt.name, "id", a.id, "command", c.cmd.name, "panic", p)
 			err = fmt.Errorf("actors: %s %s: command %s: %w: %v", a.r.rt.name, a.id, c.cmd.name, ErrHandlerPanic, p)
 		}
 	}()
-	if herr := c.cmd.run(a.agg, c.value); herr != nil {
-		return fmt.Errorf("actors: %s %s: command %s: %w: %w", a.r.rt.name, a.id, c.cmd.name, ErrRejected, herr)
+	result, herr := c.cmd.run(c.ctx, a.agg, c.value)
+	switch {
+	case errors.Is(herr, ErrResult):
+		return nil, fmt.Errorf("actors: %s %s: command %s: %w", a.r.rt.name, a.id, c.cmd.name, herr)
+	case herr != nil:
+		return nil, fmt.Errorf("actors: %s %s: command %s: %w: %w", a.r.rt.name, a.id, c.cmd.name, ErrRejected, herr)
 	}
-	return nil
+	return result, nil
 }
 
 // snapshot encodes the state here, where it is consistent, and leaves the

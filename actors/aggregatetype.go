@@ -2,6 +2,8 @@ package actors
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -105,17 +107,59 @@ func (t *AggregateType[A]) Name() string { return t.name }
 // decides events by calling the aggregate's methods (which call
 // domain.Raise); an error it returns is the command's ErrRejected.
 func Create[A domain.Aggregate, C any](t *AggregateType[A], name string, h func(A, C) error) {
-	addCommand(t, name, true, h)
+	addCommand(t, name, true, plain(h))
+}
+
+// CreateResult is Create with a handler that gets the command's context
+// (the caller's: its deadline, its values) and returns a result with its
+// error. On success the result, encoded as JSON, is the reply's Result
+// (and "result" in an HTTP reply); a result of a command answered as a
+// duplicate is not kept.
+func CreateResult[A domain.Aggregate, C, R any](t *AggregateType[A], name string, h func(context.Context, A, C) (R, error)) {
+	addCommand(t, name, true, withResult(h))
 }
 
 // Handle adds the handler of command name, of type C, for an existing
 // aggregate: sent to an aggregate with no events, the command fails with
 // ErrAggregateNotFound.
 func Handle[A domain.Aggregate, C any](t *AggregateType[A], name string, h func(A, C) error) {
-	addCommand(t, name, false, h)
+	addCommand(t, name, false, plain(h))
 }
 
-func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, create bool, h func(A, C) error) {
+// HandleResult is Handle with a handler that gets the command's context
+// and returns a result, as CreateResult.
+func HandleResult[A domain.Aggregate, C, R any](t *AggregateType[A], name string, h func(context.Context, A, C) (R, error)) {
+	addCommand(t, name, false, withResult(h))
+}
+
+// handler is a command handler in the one shape the runtime calls.
+type handler[A domain.Aggregate, C any] func(context.Context, A, C) (json.RawMessage, error)
+
+func plain[A domain.Aggregate, C any](h func(A, C) error) handler[A, C] {
+	if h == nil {
+		return nil
+	}
+	return func(_ context.Context, a A, c C) (json.RawMessage, error) { return nil, h(a, c) }
+}
+
+func withResult[A domain.Aggregate, C, R any](h func(context.Context, A, C) (R, error)) handler[A, C] {
+	if h == nil {
+		return nil
+	}
+	return func(ctx context.Context, a A, c C) (json.RawMessage, error) {
+		r, err := h(ctx, a, c)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the result %T does not encode as JSON: %v", ErrResult, r, err)
+		}
+		return b, nil
+	}
+}
+
+func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, create bool, h handler[A, C]) {
 	ct := reflect.TypeFor[C]()
 	switch {
 	case name == "":
@@ -163,8 +207,8 @@ func addCommand[A domain.Aggregate, C any](t *AggregateType[A], name string, cre
 			}
 			return v, nil
 		},
-		run: func(agg domain.Aggregate, v any) error {
-			return h(agg.(A), v.(C))
+		run: func(ctx context.Context, agg domain.Aggregate, v any) (json.RawMessage, error) {
+			return h(ctx, agg.(A), v.(C))
 		},
 	}
 	t.commands[name] = c
@@ -178,7 +222,7 @@ type command struct {
 	create bool
 	typ    reflect.Type
 	decode func([]byte) (any, error)
-	run    func(domain.Aggregate, any) error
+	run    func(context.Context, domain.Aggregate, any) (json.RawMessage, error)
 }
 
 // value returns the command value v as the handler's type, or decodes

@@ -62,6 +62,9 @@ type Reply struct {
 	// Duplicate is true when the command id had been accepted before and
 	// this is its first reply again.
 	Duplicate bool `json:"duplicate"`
+	// Result is what a handler added with CreateResult or HandleResult
+	// returned, as JSON (nil for other handlers, and for a duplicate).
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // Dispatch sends a command to its aggregate's actor, activating the actor

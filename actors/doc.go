@@ -11,7 +11,9 @@
 // System runs every live aggregate as a persistent actor on protoactor-go.
 // An aggregate type is described with NewAggregateType, given typed command
 // handlers with Create (for a new aggregate) and Handle (for an existing
-// one), and registered with Register. Commands reach it through Send
+// one), or CreateResult and HandleResult (whose handlers get the caller's
+// context and return a result, Reply.Result), and registered with
+// Register. Commands reach it through Send
 // (typed), Dispatch (untyped: JSON payload or decoded value, the shape of
 // the wire format's CommandEnvelope) and its state through State and Get.
 //

@@ -32,6 +32,9 @@ var (
 	// accepted before for another command (another name or payload): an
 	// HTTP Idempotency-Key reused with a different body. Nothing was run.
 	ErrCommandIDReused = errors.New("command id reused for another command")
+	// ErrResult is returned when the result of a command handler (see
+	// HandleResult) does not encode as JSON. Nothing was written.
+	ErrResult = errors.New("command result does not encode")
 	// ErrHandlerPanic is returned when a command handler panicked. Nothing
 	// was written; the actor rebuilds its state from the journal.
 	ErrHandlerPanic = errors.New("command handler panicked")

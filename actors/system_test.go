@@ -374,3 +374,58 @@ func TestNamesInPayloads(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Target")
 }
+
+type ctxKey struct{}
+
+type addAndGet struct{ By int }
+
+type badResult struct{}
+
+type counted struct {
+	Value int    `json:"value"`
+	From  string `json:"from"`
+}
+
+// A handler added with HandleResult gets the caller's context and returns
+// a result that reaches the caller as JSON; Create and Handle work as
+// before. A result that does not encode fails the command, writing
+// nothing.
+func TestHandlerContextAndResult(t *testing.T) {
+	e := newEnv(t)
+	rt := actors.NewAggregateType("test.Resulting", func() *mover { return &mover{} })
+	actors.Create(rt, "open", func(c *mover, o Open) error { return domain.Raise(c, Opened(o)) })
+	actors.HandleResult(rt, "add", func(ctx context.Context, c *mover, a addAndGet) (counted, error) {
+		if err := domain.Raise(c, Added{By: a.By}); err != nil {
+			return counted{}, err
+		}
+		from, _ := ctx.Value(ctxKey{}).(string)
+		return counted{Value: c.Value, From: from}, nil
+	})
+	actors.HandleResult(rt, "bad", func(_ context.Context, c *mover, _ badResult) (func(), error) {
+		return func() {}, domain.Raise(c, Added{By: 1000})
+	})
+	require.NoError(t, actors.Register(e.sys, rt))
+	id := uuid.New()
+	rep, err := actors.Send(ctx(t), e.sys, "test.Resulting", id, Open{Start: 1})
+	require.NoError(t, err)
+	assert.Nil(t, rep.Result)
+
+	c := context.WithValue(ctx(t), ctxKey{}, "the caller")
+	rep, err = actors.Send(c, e.sys, "test.Resulting", id, addAndGet{By: 2}, actors.WithCommandID("a1"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"value":3,"from":"the caller"}`, string(rep.Result))
+	rep, err = e.sys.Dispatch(c, actors.Command{AggregateType: "test.Resulting", AggregateID: id, Name: "add", Payload: []byte(`{"By":4}`)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"value":7,"from":"the caller"}`, string(rep.Result))
+	rep, err = actors.Send(c, e.sys, "test.Resulting", id, addAndGet{By: 2}, actors.WithCommandID("a1"))
+	require.NoError(t, err)
+	assert.True(t, rep.Duplicate)
+	assert.Nil(t, rep.Result, "a duplicate's result is not kept")
+
+	_, err = actors.Send(ctx(t), e.sys, "test.Resulting", id, badResult{})
+	require.ErrorIs(t, err, actors.ErrResult)
+	require.NotErrorIs(t, err, actors.ErrRejected)
+	st, err := e.sys.State(ctx(t), "test.Resulting", id, 0)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, st.Version, "nothing written")
+}

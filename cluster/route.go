@@ -170,7 +170,7 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 	if rep.ErrorCode != "" {
 		return actors.Reply{}, wire.Error(rep.ErrorCode, rep.ErrorMessage)
 	}
-	return actors.Reply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate}, nil
+	return actors.Reply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result}, nil
 }
 
 // transportErr: a request that may have reached the owner has an unknown
@@ -286,7 +286,7 @@ func (n *Node) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if !n.local(p, func() { rep, err = n.sys.DispatchLocal(ctx, c) }) {
 		err = fmt.Errorf("cluster: node %s does not serve partition %d: %w", n.cfg.NodeID, p, wire.ErrMoved)
 	}
-	out := &factumpb.CommandReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate}
+	out := &factumpb.CommandReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result}
 	if err != nil {
 		out = &factumpb.CommandReply{ErrorCode: wire.ErrorCode(err), ErrorMessage: err.Error()}
 	}

@@ -135,6 +135,7 @@ func TestAPICommandsAndQueries(t *testing.T) {
 	r = s.post(t, "/v1/dogschool.Dog/"+id+"/add-trick", `{"trick":"fetch ball"}`)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.EqualValues(t, 3, r.body["version"])
+	assert.Equal(t, map[string]any{"tricks": 2.0}, r.body["result"], "the handler's result is in the reply")
 	assert.EqualValues(t, 3, r.body["position"])
 
 	r = s.get(t, "/v1/dogschool.Dog/"+id)

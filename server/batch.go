@@ -39,9 +39,11 @@ type batchReply struct {
 	Version   uint64 `json:"version"`
 	Position  uint64 `json:"position"`
 	Duplicate bool   `json:"duplicate"`
-	Error     string `json:"error,omitempty"`
-	Message   string `json:"message,omitempty"`
-	Status    int    `json:"status,omitempty"`
+	// Result is the handler's result, as JSON (see actors.HandleResult).
+	Result  fastjson.RawMessage `json:"result,omitempty"`
+	Error   string              `json:"error,omitempty"`
+	Message string              `json:"message,omitempty"`
+	Status  int                 `json:"status,omitempty"`
 }
 
 // batch serves POST /v1/commands: many commands in one request, each run
@@ -127,7 +129,7 @@ func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 	if pb {
 		out := &factumpb.CommandReplies{Replies: make([]*factumpb.CommandReply, len(replies))}
 		for i, rep := range replies {
-			out.Replies[i] = &factumpb.CommandReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate,
+			out.Replies[i] = &factumpb.CommandReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result,
 				ErrorCode: rep.Error, ErrorMessage: rep.Message}
 		}
 		a.writeProto(w, http.StatusOK, out)
@@ -140,7 +142,7 @@ func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 			b = append(b, ',')
 		}
 		if rep.Error == "" {
-			b = appendReply(b, ids[i], actors.Reply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate})
+			b = appendReply(b, ids[i], actors.Reply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result})
 			continue
 		}
 		rep.ID = ids[i].String()
@@ -180,7 +182,7 @@ func (a *api) runBatch(r *http.Request, cmds []actors.Command, replies []batchRe
 			replies[i] = batchReply{Error: code, Message: err.Error(), Status: status}
 			return
 		}
-		replies[i] = batchReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate}
+		replies[i] = batchReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result}
 	}
 	workers := min(len(cmds), batchWorkers)
 	if workers <= 1 {

@@ -111,7 +111,7 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pb {
-		a.writeProto(w, http.StatusOK, &factumpb.CommandReply{Version: reply.Version, Position: reply.Position, Duplicate: reply.Duplicate})
+		a.writeProto(w, http.StatusOK, &factumpb.CommandReply{Version: reply.Version, Position: reply.Position, Duplicate: reply.Duplicate, Result: reply.Result})
 		return
 	}
 	out := a.replies.Get().(*[]byte)
@@ -155,6 +155,10 @@ func appendReply(b []byte, id uuid.UUID, r actors.Reply) []byte {
 	b = strconv.AppendUint(b, r.Position, 10)
 	b = append(b, `,"duplicate":`...)
 	b = strconv.AppendBool(b, r.Duplicate)
+	if len(r.Result) > 0 {
+		b = append(b, `,"result":`...)
+		b = append(b, r.Result...)
+	}
 	return append(b, '}')
 }
 
