@@ -36,6 +36,11 @@ type Command struct {
 	CommandID string
 	// CorrelationID is recorded on every event the command raises.
 	CorrelationID string
+	// NewCommandID says CommandID was made for this command rather than
+	// given by the caller (as the server makes one for a request without
+	// an Idempotency-Key): it cannot come again, so no fingerprint of the
+	// command is computed or kept with its events.
+	NewCommandID bool
 	// Timeout bounds the wait for the reply when ctx has no deadline (0:
 	// SystemConfig.AskTimeout). It costs less than a context with a
 	// deadline: the wait uses a timer the system reuses.
@@ -81,10 +86,10 @@ func (s *System) Dispatch(ctx context.Context, c Command) (Reply, error) {
 			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 		}
 		return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
-			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
+			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore, c.NewCommandID)
 		})
 	}
-	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
+	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore, c.NewCommandID)
 }
 
 // resolve finds c's type and command and decodes its value.
@@ -153,10 +158,10 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 		}
 		return sys.routed(ctx, r, rt, h, id, cmd, c.CommandID, c.CorrelationID, c.NotBefore)
 	}
-	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0, c.NotBefore)
+	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0, c.NotBefore, false)
 }
 
-func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration, notBefore time.Time) (rep Reply, err error) {
+func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration, notBefore time.Time, newID bool) (rep Reply, err error) {
 	if rt.obs != nil {
 		start := time.Now()
 		defer func() { rt.observed(cmd, start, err) }()
@@ -170,7 +175,7 @@ func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *comman
 	defer s.inflight.Done()
 	c := s.getCall()
 	c.ctx, c.cmd, c.value, c.commandID, c.correlationID, c.notBefore = ctx, cmd, v, commandID, correlationID, notBefore
-	if commandID != "" {
+	if commandID != "" && !newID {
 		c.hash = commandHash(cmd.name, v)
 	}
 	rt.router.send(id, c)

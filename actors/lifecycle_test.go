@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 )
 
@@ -217,4 +218,23 @@ func TestCommandIDReused(t *testing.T) {
 	e.restart(actors.SnapshotEvery(3))
 	check("after a snapshot")
 	assert.Equal(t, 2, e.get(id).Value, "nothing was run twice")
+}
+
+// A command id made for the command (NewCommandID) gets no fingerprint:
+// it cannot come again, so none is computed or stored with its events;
+// an id the caller gave keeps its fingerprint.
+func TestNewCommandIDHasNoFingerprint(t *testing.T) {
+	e := newEnv(t)
+	id := uuid.New()
+	e.open(id, 0)
+	for _, newID := range []bool{true, false} {
+		_, err := e.sys.Dispatch(ctx(t), actors.Command{AggregateType: counterType, AggregateID: id, Name: "Add",
+			Payload: []byte(`{"By":1}`), CommandID: uuid.NewString(), NewCommandID: newID})
+		require.NoError(t, err)
+	}
+	recs, err := e.journal.Read(ctx(t), id, 2, 3)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Empty(t, recs[0].Meta.Extra[app.MetaCommandHash], "a made-up id has a fingerprint")
+	assert.NotEmpty(t, recs[1].Meta.Extra[app.MetaCommandHash], "a caller's id lost its fingerprint")
 }

@@ -50,7 +50,7 @@ func (s *System) DispatchLocal(ctx context.Context, c Command) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
+	return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore, c.NewCommandID)
 }
 
 // StateLocal is State on this node, whatever the router says.
@@ -74,7 +74,7 @@ func (s *System) routed(ctx context.Context, r Router, rt *typeRuntime, cmd *com
 		c.Payload = b
 	}
 	return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
-		return s.dispatchLocal(ctx, rt, cmd, id, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore)
+		return s.dispatchLocal(ctx, rt, cmd, id, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore, c.NewCommandID)
 	})
 }
 

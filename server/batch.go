@@ -78,11 +78,12 @@ func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 				errs[i] = batchReply{Error: wire.CodeBadRequest, Message: fmt.Sprintf("command %d: id %q: %v", i, rawID, err), Status: http.StatusBadRequest}
 			}
 		}
-		if commandID == "" {
+		newID := commandID == ""
+		if newID {
 			commandID = a.newID()
 		}
 		cmds = append(cmds, actors.Command{AggregateType: typ, AggregateID: id, Name: name, Payload: payload,
-			CommandID: commandID, CorrelationID: pick(correlationID, commandID), Timeout: a.timeout})
+			CommandID: commandID, NewCommandID: newID, CorrelationID: pick(correlationID, commandID), Timeout: a.timeout})
 		ids = append(ids, id)
 	}
 	if pb {

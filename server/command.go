@@ -94,7 +94,7 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 	// id, and without an X-Correlation-ID the command's id is the
 	// correlation's.
 	if cmd.CommandID == "" {
-		cmd.CommandID = a.newID()
+		cmd.CommandID, cmd.NewCommandID = a.newID(), true
 	}
 	if cmd.CorrelationID == "" {
 		cmd.CorrelationID = cmd.CommandID

@@ -181,6 +181,9 @@ func newResult(rec benchRecord, l *load) *benchResult {
 		res.ErrorsByCode[code] = n
 	}
 	res.CommandsPerS = float64(res.Commands) / l.elapsed.Seconds()
+	if res.Host != nil && res.Commands > 0 {
+		res.Host.CPUMicrosPerCommand = res.Host.CPUSeconds * 1e6 / float64(res.Commands)
+	}
 	res.EventsPerS = res.CommandsPerS // one event per command
 	return res
 }

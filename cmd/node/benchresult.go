@@ -183,8 +183,8 @@ func printResult(w io.Writer, r *benchResult) {
 	f := r.FirstLatencyMS
 	fmt.Fprintf(w, "  of which first commands (activations): mean %.3f  p50 %.3f  p99 %.3f  max %.3f\n", f.Mean, f.P50, f.P99, f.Max)
 	if h := r.Host; h != nil {
-		fmt.Fprintf(w, "host: this process used %.2f s of CPU in %.2f s; its threads waited %.2f s for a CPU; load average %.2f on %d CPUs\n",
-			h.CPUSeconds, r.Seconds, h.RunQueueWaitSeconds, h.LoadAverage, r.Config.NumCPU)
+		fmt.Fprintf(w, "host: this process used %.2f s of CPU in %.2f s (%.1f µs per command); its threads waited %.2f s for a CPU; load average %.2f on %d CPUs\n",
+			h.CPUSeconds, r.Seconds, h.CPUMicrosPerCommand, h.RunQueueWaitSeconds, h.LoadAverage, r.Config.NumCPU)
 	}
 	if g := r.GC; g != nil {
 		fmt.Fprintf(w, "gc: %d collections, pauses %.2f ms in all, %.3f ms at most; heap in use %.1f MB; %.1f allocations and %.0f B per command (whole process)\n",
@@ -266,6 +266,10 @@ type hostStats struct {
 	RunQueueWaitSeconds float64 `json:"run_queue_wait_seconds"`
 	// LoadAverage is the 1-minute load average at the end.
 	LoadAverage float64 `json:"load_average"`
+	// CPUMicrosPerCommand is CPUSeconds per command answered (the load
+	// tool's share included when it runs in this process): a measure
+	// that other processes on the box change much less than commands/s.
+	CPUMicrosPerCommand float64 `json:"cpu_us_per_command"`
 }
 
 // hostSample is the process's CPU time and its threads' run-queue wait.
