@@ -16,6 +16,9 @@ var (
 	// ErrRunning is returned by a Runner asked to change after Start, or
 	// to start twice.
 	ErrRunning = errors.New("runner already started")
+	// ErrUnknownProjection is returned by Runner.Reset for a name the
+	// runner does not run.
+	ErrUnknownProjection = errors.New("no such projection")
 	// ErrTxDone is returned by a read-model transaction used after its
 	// batch was committed or rolled back.
 	ErrTxDone = errors.New("transaction already ended")

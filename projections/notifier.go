@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,12 @@ func (n *notifier) lastError() (error, time.Time) {
 
 func newNotifier(log eventlog.Log, part, batch int, logr *slog.Logger) *notifier {
 	return &notifier{log: log, part: part, batch: batch, logr: logr}
+}
+
+func (n *notifier) unsubscribe(w *worker) {
+	n.mu.Lock()
+	n.subs = slices.DeleteFunc(slices.Clone(n.subs), func(s *worker) bool { return s == w })
+	n.mu.Unlock()
 }
 
 func (n *notifier) subscribe(w *worker) {

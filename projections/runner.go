@@ -48,6 +48,7 @@ type Runner struct {
 	state int // 0 new, 1 started, 2 stopped
 
 	cancel    context.CancelFunc
+	runCtx    context.Context // the workers' context (not Placed)
 	wg        sync.WaitGroup
 	notifiers map[string][]*notifier
 	workers   []*worker
@@ -173,7 +174,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	r.cancel, r.runCtx = cancel, runCtx
 	for _, ns := range r.notifiers {
 		for _, n := range ns {
 			r.wg.Add(1)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/journal/hashchain"
+	"github.com/factum-dev/factum/projections"
 )
 
 // verify checks the hash chain of one aggregate (?aggregate=ID, with
@@ -98,4 +99,27 @@ func (a *api) hosts(typ string) bool {
 		}
 	}
 	return false
+}
+
+// resetProjection rebuilds a projection from the start of the log
+// (projections.Runner.Reset).
+func (a *api) resetProjection(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	run := a.s.Runner()
+	if run == nil {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("projection %q: the server runs no projections", name))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	defer cancel()
+	switch err := run.Reset(ctx, name); {
+	case errors.Is(err, projections.ErrUnknownProjection):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, projections.ErrRunning):
+		writeError(w, http.StatusConflict, "conflict", err.Error())
+	case err != nil:
+		a.fail(w, r, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"reset": name})
+	}
 }

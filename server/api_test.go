@@ -85,7 +85,7 @@ func startAPI(t *testing.T, storage ...pipeline.Config) *testServer {
 	mem, err := jmemory.New(jmemory.Config{})
 	require.NoError(t, err)
 	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}}
-	cfg := server.Config{SnapshotEvery: 2}
+	cfg := server.Config{SnapshotEvery: 2, AdminToken: testAdminToken}
 	if len(storage) > 0 {
 		cfg.Storage = storage[0]
 	}
@@ -119,6 +119,17 @@ func (s *testServer) post(t *testing.T, path, body string, headers ...string) re
 
 func (s *testServer) get(t *testing.T, path string) response {
 	return s.do(t, http.MethodGet, path, "")
+}
+
+// testAdminToken is the admin token of the servers startAPI starts.
+const testAdminToken = "test-admin-token"
+
+func (s *testServer) adminGet(t *testing.T, path string) response {
+	return s.do(t, http.MethodGet, path, "", "Authorization", "Bearer "+testAdminToken)
+}
+
+func (s *testServer) adminPost(t *testing.T, path string) response {
+	return s.do(t, http.MethodPost, path, "", "Authorization", "Bearer "+testAdminToken)
 }
 
 func TestAPICommandsAndQueries(t *testing.T) {
@@ -272,17 +283,17 @@ func TestAPIStoragePipeline(t *testing.T) {
 	assert.NotContains(t, string(recs[0].Data), "Rex")
 	assert.Equal(t, "aes-256-gcm", recs[0].Headers["cipher"])
 
-	v := s.get(t, "/v1/admin/verify?type=dogschool.Dog&aggregate=rex")
+	v := s.adminGet(t, "/v1/admin/verify?type=dogschool.Dog&aggregate=rex")
 	assert.Equal(t, http.StatusOK, v.status, v.body)
-	v = s.get(t, "/v1/admin/verify?partition=0")
+	v = s.adminGet(t, "/v1/admin/verify?partition=0")
 	assert.Equal(t, http.StatusOK, v.status, v.body)
 	log := s.get(t, "/v1/log?limit=10")
 	require.Equal(t, http.StatusOK, log.status)
 	assert.Equal(t, map[string]any{"name": "Rex"}, log.body["notifications"].([]any)[0].(map[string]any)["data"])
 
-	sh := s.post(t, "/v1/admin/shred/"+id, "")
+	sh := s.adminPost(t, "/v1/admin/shred/"+id)
 	require.Equal(t, http.StatusOK, sh.status, sh.body)
-	gone := s.get(t, "/v1/admin/verify?partition=0")
+	gone := s.adminGet(t, "/v1/admin/verify?partition=0")
 	assert.Equal(t, http.StatusOK, gone.status, "shredded events still verify")
 	log = s.get(t, "/v1/log?limit=10")
 	require.Equal(t, http.StatusOK, log.status, "a shredded event does not stop the log's readers: %v", log.body)
@@ -359,8 +370,8 @@ func TestAPICorruptEvent(t *testing.T) {
 
 func TestAPIAdminOff(t *testing.T) {
 	s := startAPI(t)
-	assert.Equal(t, http.StatusBadRequest, s.get(t, "/v1/admin/verify?partition=0").status)
-	assert.Equal(t, http.StatusBadRequest, s.post(t, "/v1/admin/shred/x", "").status)
+	assert.Equal(t, http.StatusBadRequest, s.adminGet(t, "/v1/admin/verify?partition=0").status)
+	assert.Equal(t, http.StatusBadRequest, s.adminPost(t, "/v1/admin/shred/x").status)
 }
 
 // The id of a bank account used as a dog's: 404 not_found naming the type
@@ -421,14 +432,14 @@ func TestAPIShredReachesLiveActors(t *testing.T) {
 	require.Equal(t, http.StatusOK, s.post(t, "/v1/dogschool.Dog/fido/add-trick", `{"trick":"sit"}`).status)
 	require.Equal(t, http.StatusOK, s.get(t, "/v1/dogschool.Dog/fido").status, "served by the live actor")
 
-	sh := s.post(t, "/v1/admin/shred/fido", "")
+	sh := s.adminPost(t, "/v1/admin/shred/fido")
 	require.Equal(t, http.StatusBadRequest, sh.status, "a bare name is ambiguous: %v", sh.body)
 	assert.Contains(t, sh.body["message"], "?type=")
-	sh = s.post(t, "/v1/admin/shred/fido?type=bank.Vault", "")
+	sh = s.adminPost(t, "/v1/admin/shred/fido?type=bank.Vault")
 	require.Equal(t, http.StatusNotFound, sh.status, sh.body)
 	require.Equal(t, http.StatusOK, s.get(t, "/v1/dogschool.Dog/fido").status, "nothing was shredded yet")
 
-	sh = s.post(t, "/v1/admin/shred/fido?type=dogschool.Dog", "")
+	sh = s.adminPost(t, "/v1/admin/shred/fido?type=dogschool.Dog")
 	require.Equal(t, http.StatusOK, sh.status, sh.body)
 	assert.Equal(t, id, sh.body["shredded"], "the name maps to the id its URL names")
 	assert.EqualValues(t, 1, sh.body["evicted"], "the live actor is stopped")
@@ -442,7 +453,7 @@ func TestAPIShredReachesLiveActors(t *testing.T) {
 		assert.Equal(t, "shredded", r.body["error"], r.body)
 		assert.NotContains(t, fmt.Sprint(r.body), "Fido")
 	}
-	sh = s.post(t, "/v1/admin/shred/"+id, "")
+	sh = s.adminPost(t, "/v1/admin/shred/"+id)
 	require.Equal(t, http.StatusOK, sh.status, "by UUID, again: %v", sh.body)
 	assert.EqualValues(t, 1, sh.body["evicted"], "the actor the refused command activated")
 }

@@ -66,6 +66,9 @@ type Config struct {
 	Cluster *ClusterConfig
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
+	// AdminToken turns the admin endpoints (/v1/admin/...) on: a request
+	// must carry it as "Authorization: Bearer TOKEN". Empty: they are off.
+	AdminToken string
 	// Registry receives the server's Prometheus metrics, served at
 	// /metrics; nil: a registry of the server's own, with the Go runtime's
 	// and the process's collectors. No global registry is used.

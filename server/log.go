@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	fastjson "github.com/segmentio/encoding/json"
@@ -71,11 +72,17 @@ func (a *api) logSelect(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	types := eventTypes(q.Get("types"))
 	resp := eventlog.Page{Partition: partition, Partitions: nlog.Partitions(), Head: head,
 		Notifications: make([]eventlog.PageEntry, 0, len(ns)), Next: uint64(start)}
 	reg := a.sys.App().Registry()
 	for _, n := range ns {
 		resp.Head = max(resp.Head, n.Position)
+		if types != nil && !types[n.Type] {
+			// Filtered out: its position is passed, not lost.
+			resp.Next = n.Position + 1
+			continue
+		}
 		e, err := nlog.Decode(ctx, n)
 		if mark := eventlog.Mark(err); mark != "" {
 			// One unreadable event does not stop the readers: it is
@@ -136,4 +143,18 @@ func queryInt(s string, def int) (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number", s)
 	}
 	return n, nil
+}
+
+// eventTypes parses ?types=a,b (the seeds' topics): nil for all types.
+func eventTypes(s string) map[string]bool {
+	if s == "" {
+		return nil
+	}
+	types := map[string]bool{}
+	for t := range strings.SplitSeq(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			types[t] = true
+		}
+	}
+	return types
 }

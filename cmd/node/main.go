@@ -23,6 +23,13 @@ commands:
   bench     benchmark concurrent aggregates, in process or over HTTP
   baseline  serve a bare net/http JSON handler, the yardstick of node bench --target
 
+admin (they talk to a running node over HTTP, --node; the admin ones send --admin-token):
+  events TYPE ID            an aggregate's stored events
+  projections               the projections' positions, lags and errors
+  projections reset NAME    rebuild a projection from the start of the log (admin)
+  verify                    check the hash chain of a partition or an aggregate (admin)
+  shred SUBJECT             crypto-shred a subject's data key (admin)
+
 Run "node <command> -h" for the command's flags.
 `
 
@@ -54,6 +61,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "baseline":
 		err = runBaseline(ctx, args[1:], getenv, stdout, stderr)
+	case "events":
+		err = runEvents(ctx, args[1:], getenv, stdout, stderr)
+	case "projections":
+		err = runProjections(ctx, args[1:], getenv, stdout, stderr)
+	case "verify":
+		err = runVerify(ctx, args[1:], getenv, stdout, stderr)
+	case "shred":
+		err = runShred(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
