@@ -242,6 +242,12 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	pos, err := a.r.sys.app.Events().Append(ctx, rt.name, a.id, before, events)
 	end(err)
 	cancel()
+	if errors.Is(err, domain.ErrUnknownType) {
+		// The events could not be encoded: nothing was sent.
+		a.agg = nil
+		return Reply{}, false, fmt.Errorf("actors: %s %s: command %s raised an event whose type is not registered (register it with domain.Register): %w: %w",
+			rt.name, a.id, c.cmd.name, ErrUnregisteredEvent, err)
+	}
 	if err != nil {
 		a.agg = nil // not saved, or not known to be: reload before the next message
 		return Reply{}, errors.Is(err, journal.ErrVersionConflict),

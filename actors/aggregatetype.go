@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	fastjson "github.com/segmentio/encoding/json"
@@ -33,6 +34,16 @@ type aggregateOptions struct {
 	app       []app.AggregateOption
 	passivate time.Duration
 	dedup     int
+	raises    []any
+}
+
+// Raises declares the events the aggregate type raises (a value of each,
+// such as Raises(Registered{}, TrickAdded{})): Register then checks that
+// each is registered in the application's registry, so that a forgotten
+// domain.Register is an error when the type is registered rather than on
+// its first command.
+func Raises(events ...any) AggregateOption {
+	return func(o *aggregateOptions) { o.raises = append(o.raises, events...) }
 }
 
 // SnapshotEvery snapshots an aggregate each time its version passes a
@@ -307,6 +318,16 @@ func Register[A domain.Aggregate](sys *System, t *AggregateType[A]) error {
 	rt, err := t.runtime(o)
 	if err != nil {
 		return err
+	}
+	var missing []string
+	for _, e := range o.raises {
+		if _, err := sys.app.Registry().NameOf(e); err != nil {
+			missing = append(missing, fmt.Sprintf("%T", e))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("actors: aggregate type %q raises %s, not registered: register each with domain.Register before Register: %w",
+			t.name, strings.Join(missing, ", "), ErrUnregisteredEvent)
 	}
 	if err := app.RegisterAggregate(sys.app, t.name, t.newFn, app.Options(o.app...)); err != nil {
 		return err

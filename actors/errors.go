@@ -35,6 +35,12 @@ var (
 	// ErrResult is returned when the result of a command handler (see
 	// HandleResult) does not encode as JSON. Nothing was written.
 	ErrResult = errors.New("command result does not encode")
+	// ErrUnregisteredEvent is returned by Register for an event declared
+	// with Raises that is not registered, and for a command whose handler
+	// raised an event of a type that is not registered (the error names
+	// the Go type). Nothing was written. Register the event types with
+	// domain.Register before registering the aggregate type.
+	ErrUnregisteredEvent = errors.New("event type not registered")
 	// ErrHandlerPanic is returned when a command handler panicked. Nothing
 	// was written; the actor rebuilds its state from the journal.
 	ErrHandlerPanic = errors.New("command handler panicked")

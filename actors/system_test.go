@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/internal/countertest"
 	"github.com/factum-dev/factum/journal"
 )
@@ -428,4 +430,46 @@ func TestHandlerContextAndResult(t *testing.T) {
 	st, err := e.sys.State(ctx(t), "test.Resulting", id, 0)
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, st.Version, "nothing written")
+}
+
+type unregistered struct{ N int }
+
+// An event type nobody registered is caught when the aggregate type
+// declares it (Raises) at Register, and otherwise on the command that
+// raises it, with ErrUnregisteredEvent naming the Go type; nothing is
+// written either way.
+func TestUnregisteredEvent(t *testing.T) {
+	e := newEnv(t)
+	declared := actors.NewAggregateType("test.Declared", func() *mover { return &mover{} },
+		actors.Raises(Opened{}, unregistered{}))
+	actors.Create(declared, "open", func(c *mover, o Open) error { return domain.Raise(c, Opened(o)) })
+	err := actors.Register(e.sys, declared)
+	require.ErrorIs(t, err, actors.ErrUnregisteredEvent)
+	assert.Contains(t, err.Error(), "actors_test.unregistered")
+	assert.NotContains(t, err.Error(), "Opened", "Opened is registered")
+
+	// The dog's events, not registered this time.
+	reg := domain.NewRegistry()
+	a, err := app.New(app.Config{Registry: reg, Journal: e.journal, Snapshots: e.snaps})
+	require.NoError(t, err)
+	sys, err := actors.NewSystem(actors.SystemConfig{App: a})
+	require.NoError(t, err)
+	defer sys.Close()
+	require.NoError(t, actors.Register(sys, dogType()), "a type that does not declare its events")
+	id := uuid.New()
+	_, err = actors.Send(ctx(t), sys, school.AggregateType, id, RegisterDog{Name: "Rex"})
+	require.ErrorIs(t, err, actors.ErrUnregisteredEvent)
+	assert.Contains(t, err.Error(), "school.Registered")
+	assert.Contains(t, err.Error(), "Register")
+	_, err = sys.State(ctx(t), school.AggregateType, id, 0)
+	require.ErrorIs(t, err, actors.ErrAggregateNotFound, "nothing written")
+
+	// The school's own DogType declares its events: caught at Register.
+	sys2, err := actors.NewSystem(actors.SystemConfig{App: a})
+	require.NoError(t, err)
+	defer sys2.Close()
+	err = actors.Register(sys2, school.DogType())
+	require.ErrorIs(t, err, actors.ErrUnregisteredEvent)
+	assert.Contains(t, err.Error(), "school.Registered")
+	assert.Contains(t, err.Error(), "school.TrickAdded")
 }

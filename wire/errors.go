@@ -28,6 +28,10 @@ const (
 	// CodeIdempotencyKeyReused: the command id (Idempotency-Key) was
 	// accepted before for another command or body; nothing was run.
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
+	// CodeUnregisteredEvent: the command's handler raised an event of a
+	// type the server has not registered (a bug of the server's set-up;
+	// the message names the type). Nothing was written.
+	CodeUnregisteredEvent = "unregistered_event"
 	// CodeFenced: the append was refused by the storage because the
 	// writer's lease on the partition is not current; nothing was written.
 	CodeFenced = "fenced"
@@ -56,6 +60,8 @@ func ErrorCode(err error) string {
 		return CodeDiscarded
 	case errors.Is(err, actors.ErrCommandIDReused):
 		return CodeIdempotencyKeyReused
+	case errors.Is(err, actors.ErrUnregisteredEvent):
+		return CodeUnregisteredEvent
 	case errors.Is(err, journal.ErrShredded):
 		return CodeShredded
 	case errors.Is(err, journal.ErrCorrupt):
@@ -103,6 +109,8 @@ func Error(code, msg string) error {
 		sentinel = actors.ErrDiscarded
 	case CodeIdempotencyKeyReused:
 		sentinel = actors.ErrCommandIDReused
+	case CodeUnregisteredEvent:
+		sentinel = actors.ErrUnregisteredEvent
 	case CodeNotFound:
 		sentinel = actors.ErrAggregateNotFound
 	case CodeAlreadyExists:

@@ -17,7 +17,7 @@ func TestErrorCodesRoundTrip(t *testing.T) {
 		actors.ErrAggregateNotFound, actors.ErrAlreadyExists, actors.ErrRejected,
 		journal.ErrVersionConflict, journal.ErrOutcomeUnknown, journal.ErrUnavailable,
 		actors.ErrBadCommand, actors.ErrClosed, journal.ErrFenced, wire.ErrMoved,
-		actors.ErrDiscarded, actors.ErrCommandIDReused,
+		actors.ErrDiscarded, actors.ErrCommandIDReused, actors.ErrUnregisteredEvent,
 	} {
 		wrapped := fmt.Errorf("somewhere: %w", err)
 		code := wire.ErrorCode(wrapped)

@@ -27,6 +27,8 @@ type Leave struct{}
 // DogType is the Dog as a persistent actor: "register" creates a dog,
 // "add-trick" teaches it (and answers how many tricks it knows), "leave" discards it.
 func DogType(opts ...actors.AggregateOption) *actors.AggregateType[*Dog] {
+	// Raises: Register checks that the events are registered.
+	opts = append([]actors.AggregateOption{actors.Raises(Registered{}, TrickAdded{})}, opts...)
 	t := actors.NewAggregateType(AggregateType, func() *Dog { return &Dog{} }, opts...)
 	actors.Create(t, "register", func(d *Dog, c RegisterDog) error { return d.Register(c.Name) })
 	actors.HandleResult(t, "add-trick", func(_ context.Context, d *Dog, c AddTrick) (Tricks, error) {
