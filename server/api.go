@@ -68,8 +68,8 @@ func (g *randomIDs) next() uuid.UUID {
 	return id
 }
 
-func (a *api) routes() *http.ServeMux {
-	mux := http.NewServeMux()
+func (a *api) routes() *routeMux {
+	mux := newRouteMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", a.serveMetrics())
@@ -83,6 +83,7 @@ func (a *api) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/admin/verify", a.admin(a.verify))
 	mux.HandleFunc("POST /v1/admin/shred/{subject}", a.admin(a.shred))
 	mux.HandleFunc("POST /v1/admin/projections/{name}/reset", a.admin(a.resetProjection))
+	mux.HandleFunc("GET /v1/openapi.json", a.openapi)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	})

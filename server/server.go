@@ -38,7 +38,7 @@ type Server struct {
 	app  *app.Application
 	sys  *actors.System
 	api  *api
-	mux  *http.ServeMux
+	mux  *routeMux
 	// handler is mux, instrumented (metrics, tracing, access log).
 	handler  http.Handler
 	registry *prometheus.Registry
