@@ -85,6 +85,14 @@ func (s *System) Dispatch(ctx context.Context, c Command) (Reply, error) {
 		if c.AggregateID == uuid.Nil {
 			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)
 		}
+		if c.Value != nil && len(c.Payload) == 0 {
+			// A command given as a value travels as its JSON.
+			b, err := json.Marshal(c.Value)
+			if err != nil {
+				return Reply{}, fmt.Errorf("actors: %s %s: command %s: encode: %v: %w", rt.name, c.AggregateID, cmd.name, err, ErrBadCommand)
+			}
+			c.Payload = b
+		}
 		return r.Route(ctx, c, func(ctx context.Context, c Command) (Reply, error) {
 			return s.dispatchLocal(ctx, rt, cmd, c.AggregateID, v, c.CommandID, c.CorrelationID, c.Timeout, c.NotBefore, c.NewCommandID)
 		})

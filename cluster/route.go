@@ -142,6 +142,9 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 	if d, ok := ctx.Deadline(); ok {
 		env.DeadlineUnixNano = d.UnixNano()
 	}
+	if !c.NotBefore.IsZero() {
+		env.NotBeforeUnixNano = c.NotBefore.UnixNano()
+	}
 	body, err := proto.Marshal(env)
 	if err != nil {
 		return actors.Reply{}, fmt.Errorf("cluster: encode command: %w", err)
@@ -281,6 +284,9 @@ func (n *Node) serveCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	c := actors.Command{AggregateType: env.AggregateType, AggregateID: id, Name: env.Command, Payload: env.Payload,
 		CommandID: env.CommandId, CorrelationID: env.CorrelationId}
+	if env.NotBeforeUnixNano != 0 {
+		c.NotBefore = time.Unix(0, env.NotBeforeUnixNano)
+	}
 	var rep actors.Reply
 	p := journal.PartitionOf(id, n.own.Partitions())
 	if !n.local(p, func() { rep, err = n.sys.DispatchLocal(ctx, c) }) {

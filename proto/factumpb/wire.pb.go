@@ -42,8 +42,12 @@ type CommandEnvelope struct {
 	CorrelationId string `protobuf:"bytes,6,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
 	// When the caller stops waiting; 0 means no deadline.
 	DeadlineUnixNano int64 `protobuf:"varint,7,opt,name=deadline_unix_nano,json=deadlineUnixNano,proto3" json:"deadline_unix_nano,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The command cannot have been accepted before this time (a process
+	// manager's command is not older than its event): the aggregate searches
+	// its events since then for the command id. 0: not known.
+	NotBeforeUnixNano int64 `protobuf:"varint,8,opt,name=not_before_unix_nano,json=notBeforeUnixNano,proto3" json:"not_before_unix_nano,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CommandEnvelope) Reset() {
@@ -121,6 +125,13 @@ func (x *CommandEnvelope) GetCorrelationId() string {
 func (x *CommandEnvelope) GetDeadlineUnixNano() int64 {
 	if x != nil {
 		return x.DeadlineUnixNano
+	}
+	return 0
+}
+
+func (x *CommandEnvelope) GetNotBeforeUnixNano() int64 {
+	if x != nil {
+		return x.NotBeforeUnixNano
 	}
 	return 0
 }
@@ -313,7 +324,7 @@ var File_wire_proto protoreflect.FileDescriptor
 const file_wire_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"wire.proto\x12\tfactum.v1\"\x83\x02\n" +
+	"wire.proto\x12\tfactum.v1\"\xb4\x02\n" +
 	"\x0fCommandEnvelope\x12%\n" +
 	"\x0eaggregate_type\x18\x01 \x01(\tR\raggregateType\x12!\n" +
 	"\faggregate_id\x18\x02 \x01(\fR\vaggregateId\x12\x18\n" +
@@ -322,7 +333,8 @@ const file_wire_proto_rawDesc = "" +
 	"\n" +
 	"command_id\x18\x05 \x01(\tR\tcommandId\x12%\n" +
 	"\x0ecorrelation_id\x18\x06 \x01(\tR\rcorrelationId\x12,\n" +
-	"\x12deadline_unix_nano\x18\a \x01(\x03R\x10deadlineUnixNano\"\xbe\x01\n" +
+	"\x12deadline_unix_nano\x18\a \x01(\x03R\x10deadlineUnixNano\x12/\n" +
+	"\x14not_before_unix_nano\x18\b \x01(\x03R\x11notBeforeUnixNano\"\xbe\x01\n" +
 	"\fCommandReply\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\x12\x1d\n" +
