@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,10 +85,35 @@ func (a *api) routes() *routeMux {
 	mux.HandleFunc("POST /v1/admin/shred/{subject}", a.admin(a.shred))
 	mux.HandleFunc("POST /v1/admin/projections/{name}/reset", a.admin(a.resetProjection))
 	mux.HandleFunc("GET /v1/openapi.json", a.openapi)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", noRoute(mux.ServeMux))
 	return mux
+}
+
+// noRoute answers what has no route, in the JSON error shape: 405 with
+// an Allow header when the path has routes for other methods, else 404.
+// (The catch-all "/" takes these requests from the mux's own plain-text
+// answers; the methods are looked for only here, off the routed path.)
+func noRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if m == r.Method {
+				continue
+			}
+			r2 := r.Clone(r.Context())
+			r2.Method = m
+			if _, pattern := mux.Handler(r2); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			writeError(w, http.StatusNotFound, wire.CodeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			fmt.Sprintf("%s %s: the route takes %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+	}
 }
 
 // apiError is the body of every error response.

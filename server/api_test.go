@@ -249,7 +249,12 @@ func TestAPIErrors(t *testing.T) {
 		{"bad version", "GET", "/v1/bank.Account/carol?version=abc", "", 400, "bad_request", "version"},
 		{"limit over the maximum", "GET", "/v1/log?limit=5000", "", 400, "bad_request", "5000"},
 		{"bad partition", "GET", "/v1/log?partition=3", "", 400, "bad_request", "partition 3"},
-		{"no route", "DELETE", "/v1/bank.Account/carol", "", 404, "not_found", ""},
+		{"wrong method", "DELETE", "/v1/bank.Account/carol", "", 405, "method_not_allowed", "GET"},
+		{"wrong method on a fixed route", "POST", "/v1/types", "", 405, "method_not_allowed", "GET"},
+		{"wrong method on a command route", "GET", "/v1/bank.Account/carol/deposit", "", 405, "method_not_allowed", "POST"},
+		{"no route", "GET", "/nowhere/at/all/really", "", 404, "not_found", "/nowhere"},
+		{"invalid UTF-8", "POST", "/v1/bank.Account/carol/deposit", "{\"amount\":1,\"note\":\"\xff\xfe\"}", 400, "bad_request", "UTF-8"},
+		{"invalid UTF-8 in a batch", "POST", "/v1/commands", "[{\"type\":\"bank.Account\",\"id\":\"carol\",\"command\":\"deposit\",\"payload\":{\"note\":\"\xff\"}}]", 400, "bad_request", "UTF-8"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,6 +262,9 @@ func TestAPIErrors(t *testing.T) {
 			assert.Equal(t, tc.status, r.status, r.body)
 			assert.Equal(t, tc.code, r.body["error"], r.body)
 			assert.Contains(t, r.body["message"], tc.mentions)
+			if tc.status == http.StatusMethodNotAllowed {
+				assert.Contains(t, r.header.Get("Allow"), tc.mentions, "405 names the methods in Allow")
+			}
 		})
 	}
 	st := s.get(t, "/v1/bank.Account/carol")

@@ -67,6 +67,10 @@ func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer a.bodies.Put(bp)
+	if msg := notUTF8(pb, *bp); msg != "" {
+		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, "batch: "+msg)
+		return
+	}
 	var cmds []actors.Command
 	var ids []uuid.UUID
 	var errs []batchReply // per command, a problem found before it ran

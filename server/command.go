@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	fastjson "github.com/segmentio/encoding/json"
@@ -67,6 +68,10 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer a.bodies.Put(bp)
+	if msg := notUTF8(pb, *bp); msg != "" {
+		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("command %q: %s", name, msg))
+		return
+	}
 	cmd := actors.Command{AggregateType: typ, AggregateID: id, Name: name, Payload: *bp, Timeout: a.timeout,
 		CommandID: r.Header.Get("Idempotency-Key"), CorrelationID: r.Header.Get("X-Correlation-ID")}
 	ctx := r.Context()
@@ -192,6 +197,23 @@ func (a *api) writeProto(w http.ResponseWriter, status int, m proto.Message) {
 	w.Header()["Content-Type"] = a.protoType
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// notUTF8 says where a JSON body is not valid UTF-8 (JSON text must be:
+// a string with invalid bytes would be stored as replacement characters),
+// or "".
+func notUTF8(pb bool, b []byte) string {
+	if pb || utf8.Valid(b) {
+		return ""
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return fmt.Sprintf("the body is not valid UTF-8 (byte 0x%02x at offset %d)", b[i], i)
+		}
+		i += n
+	}
+	return "the body is not valid UTF-8"
 }
 
 // errTooLarge is a body over Config.MaxBody.

@@ -24,6 +24,12 @@ const (
 	DefaultPassivateAfter = 2 * time.Minute
 	DefaultMaxBody        = 1 << 20
 	DefaultRequestTimeout = 10 * time.Second
+	// The HTTP server's limits on slow and odd clients.
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 2 * time.Minute // above a log long poll (at most 1m) plus RequestTimeout
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 64 << 10
 )
 
 // Config configures a Server. The zero value serves on DefaultAddr from an
@@ -55,6 +61,19 @@ type Config struct {
 	// RequestTimeout is how long a request may wait for its aggregate
 	// (default DefaultRequestTimeout).
 	RequestTimeout time.Duration
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
+	// how long a client may take to send a request's headers, the whole
+	// request, to read the answer (from the end of the headers), and how
+	// long a kept-alive connection may sit idle; MaxHeaderBytes caps the
+	// headers. A client that is too slow is cut off; the others are served
+	// meanwhile. Defaults: DefaultReadHeaderTimeout and the others.
+	// WriteTimeout must be above RequestTimeout plus the longest log long
+	// poll (1m).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
 	// Storage turns on compression, encryption and hash chaining
 	// (pipeline.FromEnv reads it from FACTUM_* variables).
 	Storage pipeline.Config
@@ -98,6 +117,21 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	if c.Cluster != nil {
 		c.Cluster.setDefaults(c.Addr)
 	}
@@ -117,6 +151,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("server: Config.MaxBody = %d: want at least 1: %w", c.MaxBody, ErrConfig)
 	case c.RequestTimeout < 0:
 		return fmt.Errorf("server: Config.RequestTimeout = %v: want a positive duration: %w", c.RequestTimeout, ErrConfig)
+	case c.ReadHeaderTimeout < 0, c.ReadTimeout < 0, c.WriteTimeout < 0, c.IdleTimeout < 0:
+		return fmt.Errorf("server: Config.ReadHeaderTimeout %v, ReadTimeout %v, WriteTimeout %v, IdleTimeout %v: want positive durations: %w",
+			c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout, ErrConfig)
+	case c.MaxHeaderBytes < 0:
+		return fmt.Errorf("server: Config.MaxHeaderBytes = %d: want at least 1: %w", c.MaxHeaderBytes, ErrConfig)
 	case c.RedisURL != "" && !strings.Contains(c.RedisURL, "://"):
 		return fmt.Errorf("server: Config.RedisURL %q: want a URL such as redis://localhost:6379/0: %w", c.RedisURL, ErrConfig)
 	case strings.ContainsAny(c.RedisKeyPrefix, "{}"):
