@@ -63,7 +63,12 @@
 //
 //   - The recent command ids of an aggregate are a window
 //     (DedupWindow, default 64 per aggregate): a retry older than that is
-//     run again. Commands that raised no events are remembered only while
+//     run again, unless the command has a NotBefore (as a process
+//     manager's commands have): then the aggregate's events since then are
+//     searched for its id.
+//   - A refusal, or an acceptance that raised no events, is answered only
+//     after the actor read the journal past its version (another node may
+//     have moved the aggregate): one read per such command. Commands that raised no events are remembered only while
 //     the actor lives, and a duplicate recognised from the journal rather
 //     than from memory or a snapshot reports Position 0 (records do not
 //     carry their log position).

@@ -21,9 +21,14 @@
 // the partition workers (one goroutine per projection and partition)
 // without waiting for any. A worker that is behind, or whose mailbox
 // overflowed, reads the log itself at full speed (with one read ahead)
-// and takes the pushed sections again once level. A failed handler is
-// retried with exponential backoff (Backoff), logged and counted; the
-// checkpoint never moves past it. The checkpoint is saved after each
+// and takes the pushed sections again once level. A handler that fails
+// transiently (actors.KindOf: unavailable, outcome unknown, ...) is
+// retried with exponential backoff (Backoff), logged and counted, for as
+// long as it fails; the checkpoint never moves past it. A refusal is
+// parked at once, a fault after MaxAttempts; an unreadable event
+// (shredded, corrupt) is parked or stops the partition (OnUnreadable).
+// Parked notifications are in the runner's Status, and the partition goes
+// on. The checkpoint is saved after each
 // batch (CheckpointEvery to save less often) in the CheckpointStore;
 // delivery is at-least-once. On a TxStore (MemoryReadModel,
 // projections/redisprojection) a batch's read-model changes and its checkpoint
@@ -35,9 +40,12 @@
 //     with bounded channel mailboxes, not protoactor actors: protoactor
 //     mailboxes are unbounded, and a slow projection must not make the
 //     notifier's memory grow.
-//   - A process manager relies on its target aggregates' DedupWindow: a
-//     replay after the target accepted more than its window of other
-//     commands applies the command again (see ProcessManager).
+//   - A process manager's command is found in its target's events when
+//     the target's DedupWindow no longer holds it, back to the
+//     notification's time less a minute: clocks further apart than that
+//     can apply a command twice (see ProcessManager).
+//   - Parked notifications are kept in memory (the last 20 per worker)
+//     and logged; after a restart the checkpoint is past them.
 //   - On a TxStore, handlers must write only through the batch's
 //     transaction and be deterministic: after a failure at position k the
 //     batch's earlier notifications are handled again and committed alone.
