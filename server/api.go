@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/actors"
+	"github.com/factum-dev/factum/server/ui"
 	"github.com/factum-dev/factum/storage/encryption"
 	"github.com/factum-dev/factum/wire"
 )
@@ -85,6 +86,7 @@ func (a *api) routes() *routeMux {
 	mux.HandleFunc("POST /v1/admin/shred/{subject}", a.admin(a.shred))
 	mux.HandleFunc("POST /v1/admin/projections/{name}/reset", a.admin(a.resetProjection))
 	mux.HandleFunc("GET /v1/openapi.json", a.openapi)
+	mux.Handle("GET /ui/", http.StripPrefix("/ui/", ui.Handler()))
 	mux.HandleFunc("/", noRoute(mux.ServeMux))
 	return mux
 }
