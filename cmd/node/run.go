@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/server"
@@ -28,6 +29,20 @@ func runNode(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("%v: %w", err, server.ErrUsage)
 	}
 	f.Config.Storage = storage
+	// Tracing is off unless the standard OTEL_* variables ask for it.
+	tp, err := server.TracingFromEnv(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	if tp != nil {
+		f.Config.TracerProvider = tp
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(sctx) // sends the last spans
+		}()
+		f.Config.Logger.Info("tracing on: spans go to the OTLP endpoint of the OTEL_EXPORTER_OTLP_* variables")
+	}
 	s, err := server.New(ctx, f.Config)
 	if err != nil {
 		return err
