@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 // binary builds cmd/node once per test binary.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "factum-node-")
@@ -62,7 +62,7 @@ func binary(t *testing.T) string {
 	return nodeBin
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ type proc struct {
 }
 
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	redis *redistest.Server
 	P     int
 	// nodes is written by the test's goroutine only, under nodesMu;
@@ -90,7 +90,7 @@ type testCluster struct {
 	http    *http.Client
 }
 
-func startCluster(t *testing.T, n, partitions int) *testCluster {
+func startCluster(t testing.TB, n, partitions int) *testCluster {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("multi-node tests start node processes")
