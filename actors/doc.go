@@ -55,9 +55,16 @@
 //     next command activates it again with the same state.
 //
 // System.Close stops taking commands, waits for those in flight, stops the
-// actors, writes the queued snapshots, flushes the journal (if it has a
-// Flush method) and closes the application. protoactor's own logs go to
-// the system's slog logger at Warn and above.
+// actors, writes the queued snapshots and flushes the journal (if it has a
+// Flush method). protoactor's own logs go to the system's slog logger at
+// Warn and above.
+//
+// Ownership, everywhere in factum: whoever creates a thing closes it.
+// System.Close leaves the Application it was given open, as
+// Application.Close leaves the stores it was given (only what
+// app.Config.Owned hands over is closed with it); close the system first,
+// then the application, then the stores. A server.Server closes what it
+// opened, and the Stores handed to it (server.Config.Stores).
 //
 // # Caveats
 //

@@ -238,3 +238,21 @@ func TestNewCommandIDHasNoFingerprint(t *testing.T) {
 	assert.Empty(t, recs[0].Meta.Extra[app.MetaCommandHash], "a made-up id has a fingerprint")
 	assert.NotEmpty(t, recs[1].Meta.Extra[app.MetaCommandHash], "a caller's id lost its fingerprint")
 }
+
+// Whoever creates closes: System.Close leaves the application it was
+// given open, for its maker to close.
+func TestCloseLeavesTheApplication(t *testing.T) {
+	e := newEnv(t)
+	id := uuid.New()
+	e.open(id, 1)
+	a := e.sys.App()
+	require.NoError(t, e.sys.Close())
+	_, err := e.add(id, 1)
+	require.ErrorIs(t, err, actors.ErrClosed, "the system is closed")
+	c, err := a.Load(ctx(e.t), id, 0, nil)
+	require.NoError(t, err, "the application is not")
+	assert.EqualValues(t, 1, c.Version())
+	require.NoError(t, a.Close())
+	_, err = a.Save(ctx(t), c)
+	require.ErrorIs(t, err, app.ErrClosed)
+}

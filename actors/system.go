@@ -22,7 +22,8 @@ import (
 // SystemConfig configures a System.
 type SystemConfig struct {
 	// App is the application the actors save to and load from. Required.
-	// System.Close closes it.
+	// It stays the caller's: System.Close does not close it (whoever
+	// creates closes).
 	App *app.Application
 	// Logger receives the system's logs, and protoactor's at
 	// ActorLogLevel and above. Nil: the application's logger.
@@ -267,7 +268,8 @@ func (s *System) enter() error {
 
 // Close stops taking commands, waits for the ones in flight, stops the
 // actors, writes the queued snapshots, flushes the journal (when it has a
-// Flush(ctx) error method), stops protoactor and closes the application.
+// Flush(ctx) error method) and stops protoactor. It leaves the
+// application open: whoever made it closes it, after the system.
 // It is safe to call more than once.
 func (s *System) Close() error {
 	s.closeOnce.Do(func() {
@@ -295,7 +297,6 @@ func (s *System) Close() error {
 		s.as.Shutdown()
 		s.pool.close()
 		s.cancelBase()
-		errs = append(errs, s.app.Close())
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr

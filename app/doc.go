@@ -16,8 +16,10 @@
 // ErrDiscarded), Contains is false, no snapshot is taken of it, and GetAt
 // still gives it at earlier versions.
 //
-// Ownership: whoever creates a store closes it. Application.Close closes
-// only what Config.Owned hands over.
+// Ownership: whoever creates a thing closes it. Application.Close closes
+// only what Config.Owned hands over (package inmem hands over the memory
+// stores it makes); an actors.System built on an application does not
+// close it.
 //
 // # Caveats
 //

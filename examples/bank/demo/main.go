@@ -39,6 +39,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer app.Close() // after sys.Close: whoever creates closes
 	sys, err := actors.NewSystem(actors.SystemConfig{App: app})
 	if err != nil {
 		return err
