@@ -64,7 +64,7 @@ var apiOperations = []operation{
 		{name: "to", in: "query", desc: "last version (default: the last)", typ: "integer", example: "0"}},
 		ok: "{\"id\",\"type\",\"events\":[{\"version\",\"type\",\"schema_version\",\"time\",\"data\",\"correlation_id\",\"causation_id\",\"writer\"}]}"},
 	{pattern: "POST /v1/{type}/{id}/{command}", id: "command", summary: "Send a command to an aggregate", tag: "aggregates", params: []param{pType, pID, pCommand,
-		{name: "Idempotency-Key", in: "header", desc: "the command id: a retry with the same key gets the first reply", typ: "string", example: "k-1"},
+		{name: "Idempotency-Key", in: "header", desc: "the command id: a retry with the same key (same command and body) gets the first reply; the same key with another command or body is 422 idempotency_key_reused", typ: "string", example: "k-1"},
 		{name: "X-Correlation-ID", in: "header", desc: "recorded on every event (made when absent, echoed back)", typ: "string", example: "c-1"}},
 		body: "the command as JSON", ok: "{\"id\",\"version\",\"position\",\"duplicate\",\"result\"}"},
 	{pattern: "POST /v1/commands", id: "commands", summary: "A batch of commands, each answered on its own", tag: "aggregates",
