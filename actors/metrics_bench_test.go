@@ -14,28 +14,43 @@ import (
 	"github.com/factum-dev/factum/app"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/inmem"
+	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/metrics"
 )
 
 // BenchmarkCommandsMetrics is BenchmarkCommands with the Prometheus
-// metrics on (the system's observer and the journal decorator): compare
-// the two from one run for the cost of the metrics, e.g.
+// metrics on (the system's observer and the journal decorator), and
+// BenchmarkCommandsNoMetrics the same set-up with them off: compare the
+// two from one run for the cost of the metrics, e.g.
 //
-//	go test -run '^$' -bench 'Commands(Metrics)?$' -count 3 ./actors/
-func BenchmarkCommandsMetrics(b *testing.B) {
-	m, err := metrics.New(prometheus.NewRegistry())
-	require.NoError(b, err)
+//	go test -run '^$' -bench 'Commands(No)?Metrics$' -count 5 ./actors/
+func BenchmarkCommandsMetrics(b *testing.B) { benchCommandsMetrics(b, true) }
+
+// BenchmarkCommandsNoMetrics is BenchmarkCommandsMetrics without metrics.
+func BenchmarkCommandsNoMetrics(b *testing.B) { benchCommandsMetrics(b, false) }
+
+func benchCommandsMetrics(b *testing.B, on bool) {
 	reg := domain.NewRegistry()
 	registerCounterEvents(reg)
-	j, err := jmemory.New(jmemory.Config{})
+	mem, err := jmemory.New(jmemory.Config{})
 	require.NoError(b, err)
-	a, err := inmem.NewApplication(app.Config{Registry: reg, Journal: m.Journal(j), Owned: []io.Closer{j}})
+	var j journal.Journal = mem
+	cfg := actors.SystemConfig{}
+	var m *metrics.Metrics
+	if on {
+		m, err = metrics.New(prometheus.NewRegistry())
+		require.NoError(b, err)
+		j, cfg.Observer = m.Journal(mem), m.Observer()
+	}
+	cfg.App, err = inmem.NewApplication(app.Config{Registry: reg, Journal: j, Owned: []io.Closer{mem}})
 	require.NoError(b, err)
-	sys, err := actors.NewSystem(actors.SystemConfig{App: a, Observer: m.Observer()})
+	sys, err := actors.NewSystem(cfg)
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = sys.Close() })
-	m.Watch(sys)
+	if m != nil {
+		m.Watch(sys)
+	}
 	require.NoError(b, actors.Register(sys, counterAggregate()))
 	ids := make([]uuid.UUID, 10_000)
 	ctx := context.Background()
