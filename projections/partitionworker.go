@@ -46,6 +46,7 @@ type worker struct {
 
 	// Status, read by other goroutines.
 	position    atomic.Uint64 // last position handled (and committed, on a TxStore)
+	inTx        bool          // handling a batch in a TxStore transaction: position waits for the commit
 	lastTime    atomic.Int64  // unix nanos of the last handled event
 	pendingTime atomic.Int64  // unix nanos of the oldest event fetched and not yet handled
 	handled     atomic.Uint64
@@ -389,12 +390,16 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 		return 0, fmt.Errorf("projections: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, ns[0].Position, err)
 	}
 	next, pos, last := w.next, w.position.Load(), w.lastTime.Load()
+	// Within the transaction, one moves w.next only: the position and
+	// time that Status reports move when the commit went through.
+	w.inTx = true
 	for i := range ns {
 		if i > 0 && w.stopping() {
 			ns = ns[:i]
 			break
 		}
 		if err := w.one(txCtx, &ns[i]); err != nil {
+			w.inTx = false
 			tx.Rollback()
 			w.next, _ = next, w.position.Swap(pos)
 			w.lastTime.Store(last)
@@ -429,6 +434,7 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 			return done + 1 + more, err
 		}
 	}
+	w.inTx = false
 	at := ns[len(ns)-1].Position
 	if err := tx.Commit(ctx, at); err != nil {
 		w.next, _ = next, w.position.Swap(pos)
@@ -437,6 +443,8 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 		return 0, fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
 	}
 	w.saved = at
+	w.position.Store(at)
+	w.lastTime.Store(ns[len(ns)-1].Time.UnixNano())
 	return len(ns), nil
 }
 
@@ -476,9 +484,11 @@ func (w *worker) one(ctx context.Context, jn *journal.Notification) error {
 		w.handled.Add(1)
 	}
 	w.next = jn.Position + 1
-	w.position.Store(jn.Position)
-	w.lastTime.Store(jn.Time.UnixNano())
 	w.pendingTime.Store(jn.Time.UnixNano())
+	if !w.inTx {
+		w.position.Store(jn.Position)
+		w.lastTime.Store(jn.Time.UnixNano())
+	}
 	return nil
 }
 

@@ -480,3 +480,42 @@ func TestProjectionCommitWithLostReplyIsNotAppliedTwice(t *testing.T) {
 	require.Equal(t, 5, v, "the batch whose commit went through is not applied again")
 	require.Equal(t, uint64(1), r.Status()[0].Failures)
 }
+
+// On a transactional store, Status().Position is what is committed: the
+// notifications of a batch still in its transaction do not count.
+func TestStatusCountsOnlyCommitted(t *testing.T) {
+	sys := newPartitionedSystem(t, 1)
+	id := uuid.New()
+	_, err := actors.Send(ctx(t), sys, counterType, id, Open{})
+	require.NoError(t, err)
+	for range 9 {
+		_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+		require.NoError(t, err)
+	}
+	rm := projections.NewMemoryReadModel[string, int]()
+	reached, release := make(chan struct{}), make(chan struct{})
+	p := projections.NewProjection("tx-status", projections.Checkpoints(rm), projections.BatchSize(10))
+	projections.On(p, func(ctx context.Context, e Added, n projections.Notification) error {
+		if n.Position == 5 {
+			close(reached)
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	r := startRunner(t, projections.RunnerConfig{System: sys, Checkpoints: rm}, p)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	<-reached
+	require.Len(t, r.Status(), 1)
+	require.Zero(t, r.Status()[0].Position, "positions 1-4 are handled but not committed")
+	unblock()
+	caughtUp(t, sys, r)
+	cp, err := rm.Load(ctx(t), "tx-status", 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 10, cp)
+}
