@@ -452,3 +452,19 @@ func (n *Node) Close() error {
 	})
 	return n.closeErr
 }
+
+// Ready says whether the node takes part in the cluster: it read the
+// membership table lately and found itself in it. A node that cannot
+// reach Redis, or that the others count dead, is not ready.
+func (n *Node) Ready() error {
+	v := n.view.Load()
+	if age := time.Since(v.Read); v.Read.IsZero() || age > n.cfg.DeadAfter {
+		return fmt.Errorf("cluster: node %s has not read the membership table for %v: %w", n.cfg.NodeID, age.Round(time.Millisecond), ErrNotMember)
+	}
+	for _, m := range v.Members {
+		if m.ID == n.cfg.NodeID {
+			return nil
+		}
+	}
+	return fmt.Errorf("cluster: node %s is not among the live members: %w", n.cfg.NodeID, ErrNotMember)
+}

@@ -70,6 +70,7 @@ func (s *Server) newNode() error {
 	if err != nil {
 		return err
 	}
+	s.AddReadinessCheck("cluster", func(context.Context) error { return s.node.Ready() })
 	s.mux.Handle("/internal/", s.node.Handler())
 	s.mux.HandleFunc("GET /v1/cluster", s.clusterView)
 	return nil
