@@ -227,3 +227,28 @@ func head(t *testing.T, e *env, p int) uint64 {
 	require.NoError(t, err)
 	return h
 }
+
+// The notification log serves stored records (Select) and decoded domain
+// events (SelectEvents), in the order they were saved.
+func TestNotificationLogSelectEvents(t *testing.T) {
+	e := newEnv(t)
+	c := e.newCounter(t, 3)
+	p := journal.PartitionOf(c.ID(), 2)
+	nlog := e.app.NotificationLog()
+	events, err := nlog.SelectPartitionEvents(ctx(t), p, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, events, 3)
+	assert.Equal(t, countertest.Opened{Start: 0}, events[0].Data)
+	assert.Equal(t, countertest.Added{By: 1}, events[2].Data)
+	assert.EqualValues(t, 3, events[2].Position)
+	assert.EqualValues(t, 3, events[2].Version)
+	assert.Equal(t, c.ID(), events[2].AggregateID)
+	assert.Equal(t, "test.Added", events[2].Type)
+
+	stored, err := nlog.SelectPartition(ctx(t), p, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, stored, 3)
+	assert.JSONEq(t, `{"by":1}`, string(stored[2].Data), "Select gives the stored bytes")
+	_, err = nlog.SelectPartitionEvents(ctx(t), p, 1, 5000)
+	require.Error(t, err, "over the maximum limit")
+}
