@@ -44,7 +44,9 @@ type Journal interface {
 	// stream is at version expected (0 for a new aggregate). Records must
 	// carry id and versions expected+1, expected+2, ... It is all or
 	// nothing. The records take the next positions of the aggregate's
-	// partition; Append returns the position of the last one.
+	// partition; Append returns the position of the last one. Append
+	// keeps neither records nor anything they point to once it returns:
+	// the caller may reuse them.
 	Append(ctx context.Context, id uuid.UUID, expected uint64, records []Record) (last uint64, err error)
 	// Read returns the aggregate's records with from <= version <= to, in
 	// version order; to == 0 means no upper bound. An unknown aggregate has

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -27,6 +28,9 @@ type EventStore struct {
 	journal    Journal
 	registry   *domain.Registry
 	transforms []Transform
+	// buffers holds Append's record slices (*[]Record) for reuse: a
+	// journal keeps no record after Append returns.
+	buffers sync.Pool
 }
 
 // NewEventStore returns an event store over j that encodes with registry
@@ -49,7 +53,11 @@ const HeaderAggregateType = "aggregate-type"
 // Encode turns events into records ready to append. aggregateType, when
 // not empty, is recorded on the aggregate's first record.
 func (s *EventStore) Encode(ctx context.Context, aggregateType string, events []domain.Envelope) ([]Record, error) {
-	records := make([]Record, len(events))
+	return s.encode(ctx, make([]Record, len(events)), aggregateType, events)
+}
+
+// encode encodes events into records, which has their length.
+func (s *EventStore) encode(ctx context.Context, records []Record, aggregateType string, events []domain.Envelope) ([]Record, error) {
 	for i := range events {
 		e := &events[i]
 		enc, err := s.registry.Encode(e.Data)
@@ -77,7 +85,19 @@ func (s *EventStore) Encode(ctx context.Context, aggregateType string, events []
 // the registered type aggregateType, at the expected version. It returns the
 // log position of the last event.
 func (s *EventStore) Append(ctx context.Context, aggregateType string, id uuid.UUID, expected uint64, events []domain.Envelope) (uint64, error) {
-	records, err := s.Encode(ctx, aggregateType, events)
+	bp, _ := s.buffers.Get().(*[]Record)
+	if bp == nil {
+		bp = new([]Record)
+	}
+	if cap(*bp) < len(events) {
+		*bp = make([]Record, len(events))
+	}
+	records := (*bp)[:len(events)]
+	defer func() {
+		clear(records) // the pool keeps no events alive
+		s.buffers.Put(bp)
+	}()
+	records, err := s.encode(ctx, records, aggregateType, events)
 	if err != nil {
 		return 0, err
 	}
