@@ -50,7 +50,9 @@
 // deadline. A forward whose outcome is unknown (the connection broke after
 // the request was sent) is sent again with the same command id, which the
 // aggregate's de-duplication absorbs; the router gives every command an id
-// if it has none. Queries (State) go to the owner too, so no node answers
+// if it has none. One forward waits at most ForwardTimeout (1 s), so a
+// paused owner holds a command no longer than that before it is sent to
+// the owner the leases then name. Queries (State) go to the owner too, so no node answers
 // with a state it may not have seen the end of.
 //
 // Every event records its writer in its metadata's Extra:

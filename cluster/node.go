@@ -74,6 +74,10 @@ type Config struct {
 	// DrainTimeout bounds the wait for a partition's commands in flight
 	// in a handover (default 5s).
 	DrainTimeout time.Duration
+	// ForwardTimeout bounds one forward to an owner (default 1s): a
+	// paused or cut-off owner does not hold a command until its deadline;
+	// it is sent again (same command id) to the owner the view then names.
+	ForwardTimeout time.Duration
 	// Logger receives the node's logs (nil: the system's).
 	Logger *slog.Logger
 }
@@ -94,6 +98,7 @@ func (c *Config) setDefaults() {
 	def(&c.Tick, 200*time.Millisecond)
 	def(&c.RouteTimeout, 10*time.Second)
 	def(&c.DrainTimeout, 5*time.Second)
+	def(&c.ForwardTimeout, time.Second)
 	if c.Logger == nil && c.System != nil {
 		c.Logger = c.System.Logger()
 	}

@@ -149,6 +149,8 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 	if err != nil {
 		return actors.Reply{}, fmt.Errorf("cluster: encode command: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+CommandPath, bytes.NewReader(body))
 	if err != nil {
 		return actors.Reply{}, fmt.Errorf("cluster: forward to %s: %w", addr, err)
@@ -225,6 +227,8 @@ func (n *Node) forwardState(ctx context.Context, p int, typ string, id uuid.UUID
 	if addr == "" {
 		return actors.State{}, fmt.Errorf("cluster: partition %d has no owner this node knows: %w", p, wire.ErrMoved)
 	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
+	defer cancel()
 	u := "http://" + addr + StatePath + url.PathEscape(typ) + "/" + id.String() + "?version=" + strconv.FormatUint(version, 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
