@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/factum-dev/factum/actors"
@@ -156,6 +157,9 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 		return actors.Reply{}, fmt.Errorf("cluster: forward to %s: %w", addr, err)
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
+	// The caller's trace (W3C traceparent) goes with the forward, so the
+	// owner's spans join it; without a span in ctx nothing is added.
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	res, err := n.http.Do(req)
 	if err != nil {
 		return actors.Reply{}, n.transportErr(addr, err)
@@ -234,6 +238,9 @@ func (n *Node) forwardState(ctx context.Context, p int, typ string, id uuid.UUID
 	if err != nil {
 		return actors.State{}, fmt.Errorf("cluster: query %s: %w", addr, err)
 	}
+	// The caller's trace (W3C traceparent) goes with the forward, so the
+	// owner's spans join it; without a span in ctx nothing is added.
+	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	res, err := n.http.Do(req)
 	if err != nil {
 		return actors.State{}, fmt.Errorf("cluster: query %s: %w: %w", addr, errTransport, err)
