@@ -138,15 +138,8 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 	if addr == "" {
 		return actors.Reply{}, fmt.Errorf("cluster: partition %d has no owner this node knows: %w", p, wire.ErrMoved)
 	}
-	env := &factumpb.CommandEnvelope{AggregateType: c.AggregateType, AggregateId: c.AggregateID[:], Command: c.Name,
-		Payload: c.Payload, CommandId: c.CommandID, CorrelationId: c.CorrelationID}
-	if d, ok := ctx.Deadline(); ok {
-		env.DeadlineUnixNano = d.UnixNano()
-	}
-	if !c.NotBefore.IsZero() {
-		env.NotBeforeUnixNano = c.NotBefore.UnixNano()
-	}
-	body, err := proto.Marshal(env)
+	deadline, _ := ctx.Deadline()
+	body, err := proto.Marshal(wire.Envelope(c, deadline))
 	if err != nil {
 		return actors.Reply{}, fmt.Errorf("cluster: encode command: %w", err)
 	}
@@ -176,10 +169,7 @@ func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Rep
 	if err := proto.Unmarshal(b, &rep); err != nil {
 		return actors.Reply{}, fmt.Errorf("cluster: forward to %s: reply: %v: %w: %w", addr, err, errTransport, journal.ErrOutcomeUnknown)
 	}
-	if rep.ErrorCode != "" {
-		return actors.Reply{}, wire.Error(rep.ErrorCode, rep.ErrorMessage)
-	}
-	return actors.Reply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result}, nil
+	return wire.FromReply(&rep)
 }
 
 // transportErr: a request that may have reached the owner has an unknown
@@ -282,32 +272,26 @@ func (n *Node) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cluster: a CommandEnvelope was expected: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	id, err := uuid.FromBytes(env.AggregateId)
+	c, deadline, err := wire.Command(&env)
+	if err == nil && c.AggregateID == uuid.Nil {
+		err = errors.New("aggregate_id: missing")
+	}
 	if err != nil {
-		http.Error(w, "cluster: aggregate id: "+err.Error(), http.StatusBadRequest)
+		http.Error(w, "cluster: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	ctx := r.Context()
-	if env.DeadlineUnixNano != 0 {
+	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, time.Unix(0, env.DeadlineUnixNano))
+		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	c := actors.Command{AggregateType: env.AggregateType, AggregateID: id, Name: env.Command, Payload: env.Payload,
-		CommandID: env.CommandId, CorrelationID: env.CorrelationId}
-	if env.NotBeforeUnixNano != 0 {
-		c.NotBefore = time.Unix(0, env.NotBeforeUnixNano)
-	}
 	var rep actors.Reply
-	p := journal.PartitionOf(id, n.own.Partitions())
+	p := journal.PartitionOf(c.AggregateID, n.own.Partitions())
 	if !n.local(p, func() { rep, err = n.sys.DispatchLocal(ctx, c) }) {
 		err = fmt.Errorf("cluster: node %s does not serve partition %d: %w", n.cfg.NodeID, p, wire.ErrMoved)
 	}
-	out := &factumpb.CommandReply{Version: rep.Version, Position: rep.Position, Duplicate: rep.Duplicate, Result: rep.Result}
-	if err != nil {
-		out = &factumpb.CommandReply{ErrorCode: wire.ErrorCode(err), ErrorMessage: err.Error()}
-	}
-	body, _ := proto.Marshal(out)
+	body, _ := proto.Marshal(wire.Reply(rep, err))
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(body)
 }

@@ -31,12 +31,13 @@ type Metrics struct {
 	status *statusCollector
 }
 
-// durationBuckets are the buckets of the duration histograms: 100 µs to
+// newDurationBuckets are the buckets of the duration histograms: 100 µs to
 // 5 s.
-var durationBuckets = prometheus.ExponentialBucketsRange(0.0001, 5, 14)
+func newDurationBuckets() []float64 { return prometheus.ExponentialBucketsRange(0.0001, 5, 14) }
 
 // New makes the metrics and registers them, and the build info, with reg.
 func New(reg prometheus.Registerer) (*Metrics, error) {
+	durationBuckets := newDurationBuckets()
 	m := &Metrics{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "factum_commands_total",

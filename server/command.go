@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -85,12 +84,13 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 			a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, msg)
 			return
 		}
-		cmd.Payload = env.Payload
-		cmd.CommandID = pick(env.CommandId, cmd.CommandID)
-		cmd.CorrelationID = pick(env.CorrelationId, cmd.CorrelationID)
-		if env.DeadlineUnixNano != 0 {
+		c, deadline, _ := wire.Command(&env) // the id was checked against the route's
+		cmd.Payload, cmd.NotBefore = c.Payload, c.NotBefore
+		cmd.CommandID = pick(c.CommandID, cmd.CommandID)
+		cmd.CorrelationID = pick(c.CorrelationID, cmd.CorrelationID)
+		if !deadline.IsZero() {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, time.Unix(0, env.DeadlineUnixNano))
+			ctx, cancel = context.WithDeadline(ctx, deadline)
 			defer cancel()
 		}
 	}
@@ -116,7 +116,7 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pb {
-		a.writeProto(w, http.StatusOK, &factumpb.CommandReply{Version: reply.Version, Position: reply.Position, Duplicate: reply.Duplicate, Result: reply.Result})
+		a.writeProto(w, http.StatusOK, wire.Reply(reply, nil))
 		return
 	}
 	out := a.replies.Get().(*[]byte)
@@ -182,7 +182,7 @@ func appendUUID(b []byte, id uuid.UUID) []byte {
 // "message"}) or as a CommandReply with its error code and message.
 func (a *api) commandError(w http.ResponseWriter, pb bool, status int, code, msg string) {
 	if pb {
-		a.writeProto(w, status, &factumpb.CommandReply{ErrorCode: code, ErrorMessage: msg})
+		a.writeProto(w, status, wire.ErrorReply(code, msg))
 		return
 	}
 	writeError(w, status, code, msg)
