@@ -15,7 +15,6 @@ import (
 
 	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/server/ui"
-	"github.com/factum-dev/factum/storage/encryption"
 	"github.com/factum-dev/factum/wire"
 )
 
@@ -145,27 +144,24 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (a *api) errorStatus(r *http.Request, err error) (int, string) {
 	code := wire.ErrorCode(err)
 	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, encryption.ErrShredded):
-		status, code = http.StatusGone, "shredded"
-	case errors.Is(err, actors.ErrUnknownType):
-		status, code = http.StatusNotFound, "unknown_type"
-	case code == wire.CodeDiscarded:
+	if errors.Is(err, actors.ErrUnknownType) {
+		code = "unknown_type" // wire's bad_request, told apart over HTTP
+	}
+	switch code {
+	case wire.CodeDiscarded, wire.CodeShredded:
 		status = http.StatusGone
-	case code == wire.CodeIdempotencyKeyReused:
+	case wire.CodeIdempotencyKeyReused, wire.CodeCorrupt:
 		status = http.StatusUnprocessableEntity
-	case code == "not_found":
+	case wire.CodeNotFound, "unknown_type":
 		status = http.StatusNotFound
-	case code == "bad_request":
+	case wire.CodeBadRequest:
 		status = http.StatusBadRequest
-	case code == "rejected", code == "conflict", code == "already_exists":
+	case wire.CodeRejected, wire.CodeConflict, wire.CodeAlreadyExists:
 		status = http.StatusConflict
-	case code == "unavailable", code == "closed", code == "fenced", code == "moved":
+	case wire.CodeUnavailable, wire.CodeClosed, wire.CodeFenced, wire.CodeMoved:
 		status = http.StatusServiceUnavailable
-	case code == "outcome_unknown", code == "timeout":
+	case wire.CodeOutcomeUnknown, wire.CodeTimeout:
 		status = http.StatusGatewayTimeout
-	case code == wire.CodeCorrupt:
-		status = http.StatusUnprocessableEntity
 	}
 	if status == http.StatusInternalServerError || code == wire.CodeCorrupt {
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
