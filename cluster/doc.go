@@ -58,6 +58,10 @@
 // Every event records its writer in its metadata's Extra:
 // MetaWriterNode and MetaWriterEpoch.
 //
+// Config.Observer, when set, is told of the partitions owned, the leases
+// acquired, renewed and lost, the handovers and the forwards with their
+// outcomes (package metrics implements it); without one nothing is timed.
+//
 // # Projections
 //
 // The server's projection runner is placed (projections.RunnerConfig

@@ -80,6 +80,9 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// Logger receives the node's logs (nil: the system's).
 	Logger *slog.Logger
+	// Observer, when set, is told of the node's leases, handovers and
+	// forwards (for metrics).
+	Observer Observer
 }
 
 func (c *Config) setDefaults() {
@@ -150,6 +153,9 @@ type Node struct {
 	// validUntil[p] is when the node stops serving p unless it renewed
 	// the lease (the loop's only).
 	validUntil []time.Time
+	// owned is the number of partitions last told to the Observer (the
+	// loop's only, then Close's).
+	owned int
 
 	stop      chan struct{}
 	wg        sync.WaitGroup // the loop
@@ -230,6 +236,7 @@ func (n *Node) loop() {
 				lastRead = v.Read
 				n.place(v)
 			}
+			n.observeOwned()
 		case <-n.refresh:
 			if time.Since(lastRead) > 20*time.Millisecond {
 				if v := n.readView(); v != nil {
@@ -290,15 +297,21 @@ func (n *Node) renew() {
 	ctx, cancel := n.opContext()
 	errs := n.j.RenewAll(ctx, ls, n.cfg.LeaseTTL)
 	cancel()
+	renewed, failed := 0, 0
 	for i, l := range ls {
 		switch {
 		case errs[i] == nil:
 			n.validUntil[l.Partition] = n.deadline(sent)
+			renewed++
 		case errors.Is(errs[i], jredis.ErrLeaseLost):
-			n.drop(l.Partition, "lease lost")
+			n.drop(l.Partition, LeaseTaken)
 		default:
 			n.log.Warn("cluster: renewing a lease failed", "partition", l.Partition, "err", errs[i])
+			failed++
 		}
+	}
+	if n.cfg.Observer != nil {
+		n.cfg.Observer.LeasesRenewed(renewed, failed)
 	}
 }
 
@@ -314,7 +327,7 @@ func (n *Node) expire() {
 	now := time.Now()
 	for p := range n.own.parts {
 		if _, ok := n.own.lease(p); ok && !n.own.parts[p].busy.Load() && now.After(n.validUntil[p]) {
-			n.drop(p, "lease not renewed in time")
+			n.drop(p, LeaseNotRenewed)
 		}
 	}
 }
@@ -362,6 +375,9 @@ func (n *Node) acquire(p int) {
 	n.own.hold(l)
 	n.own.parts[p].serving.Store(true)
 	n.log.Info("partition acquired", "partition", p, "epoch", l.Epoch)
+	if n.cfg.Observer != nil {
+		n.cfg.Observer.LeaseAcquired()
+	}
 	if n.cfg.Partitions != nil {
 		n.cfg.Partitions.Own(p)
 	}
@@ -370,13 +386,16 @@ func (n *Node) acquire(p int) {
 // drop stops serving p at once (its lease is lost or about to be): its
 // appends are refused from now on, its actors stop after what their
 // mailboxes hold (which the journal refuses), its workers stop.
-func (n *Node) drop(p int, why string) {
+func (n *Node) drop(p int, why LossReason) {
 	ps := &n.own.parts[p]
 	ps.busy.Store(true)
 	n.own.unhold(p)
 	ps.serving.Store(false)
 	n.sys.StopActors(n.inPartition(p))
-	n.log.Warn("partition dropped", "partition", p, "why", why)
+	n.log.Warn("partition dropped", "partition", p, "why", why.String())
+	if n.cfg.Observer != nil {
+		n.cfg.Observer.LeaseLost(why)
+	}
 	n.work.Add(1)
 	go func() {
 		defer n.work.Done()
@@ -427,7 +446,29 @@ func (n *Node) release(p int, to string) {
 			n.log.Warn("cluster: releasing a lease failed; it expires by itself", "partition", p, "err", err)
 		}
 	}
-	n.log.Info("partition handed over", "partition", p, "to", to, "took", time.Since(start))
+	took := time.Since(start)
+	n.log.Info("partition handed over", "partition", p, "to", to, "took", took)
+	if n.cfg.Observer != nil {
+		n.cfg.Observer.HandedOver(took)
+	}
+}
+
+// observeOwned tells the Observer the number of partitions served when
+// it changed.
+func (n *Node) observeOwned() {
+	if n.cfg.Observer == nil {
+		return
+	}
+	owned := 0
+	for p := range n.own.parts {
+		if n.own.parts[p].serving.Load() {
+			owned++
+		}
+	}
+	if owned != n.owned {
+		n.owned = owned
+		n.cfg.Observer.Owned(owned)
+	}
 }
 
 func (n *Node) inPartition(p int) func(uuid.UUID) bool {
@@ -452,6 +493,7 @@ func (n *Node) Close() error {
 			}
 		}
 		n.work.Wait()
+		n.observeOwned()
 		n.sys.SetRouter(nil)
 		n.http.CloseIdleConnections()
 	})

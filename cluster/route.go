@@ -133,10 +133,13 @@ func (n *Node) ownerAddr(p int) string {
 }
 
 // forward sends c to p's owner and returns its reply.
-func (n *Node) forward(ctx context.Context, p int, c actors.Command) (actors.Reply, error) {
+func (n *Node) forward(ctx context.Context, p int, c actors.Command) (_ actors.Reply, err error) {
 	addr := n.ownerAddr(p)
 	if addr == "" {
 		return actors.Reply{}, fmt.Errorf("cluster: partition %d has no owner this node knows: %w", p, wire.ErrMoved)
+	}
+	if o := n.cfg.Observer; o != nil {
+		defer observeForward(o, ForwardCommand, time.Now(), &err)
 	}
 	deadline, _ := ctx.Deadline()
 	body, err := proto.Marshal(wire.Envelope(c, deadline))
@@ -216,10 +219,13 @@ type stateReply struct {
 	Message string        `json:"message,omitempty"`
 }
 
-func (n *Node) forwardState(ctx context.Context, p int, typ string, id uuid.UUID, version uint64) (actors.State, error) {
+func (n *Node) forwardState(ctx context.Context, p int, typ string, id uuid.UUID, version uint64) (_ actors.State, err error) {
 	addr := n.ownerAddr(p)
 	if addr == "" {
 		return actors.State{}, fmt.Errorf("cluster: partition %d has no owner this node knows: %w", p, wire.ErrMoved)
+	}
+	if o := n.cfg.Observer; o != nil {
+		defer observeForward(o, ForwardQuery, time.Now(), &err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ForwardTimeout)
 	defer cancel()

@@ -29,6 +29,8 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 
 	status *statusCollector
+	// reg is where New registered them, and Cluster registers its own.
+	reg prometheus.Registerer
 }
 
 // newDurationBuckets are the buckets of the duration histograms: 100 µs to
@@ -93,6 +95,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Buckets: durationBuckets,
 		}, []string{"route"}),
 		status: newStatusCollector(),
+		reg:    reg,
 	}
 	m.appendOK = m.appends.WithLabelValues("ok")
 	version, commit := buildVersion()

@@ -61,8 +61,12 @@ func (s *Server) newNode() error {
 	if prefix == "" {
 		prefix = "factum:"
 	}
+	obs, err := s.metrics.Cluster()
+	if err != nil {
+		return err
+	}
 	cc := cluster.Config{NodeID: s.cfg.Cluster.NodeID, Advertise: s.cfg.Cluster.Advertise, Journal: j, Client: client,
-		KeyPrefix: prefix, System: s.sys, Ownership: s.own, Partitions: (*placedRunner)(s), Logger: s.log}
+		KeyPrefix: prefix, System: s.sys, Ownership: s.own, Partitions: (*placedRunner)(s), Logger: s.log, Observer: obs}
 	if s.cfg.Cluster.Tuning != nil {
 		s.cfg.Cluster.Tuning(&cc)
 	}
