@@ -46,6 +46,9 @@ type benchConfig struct {
 	timeout     time.Duration
 	cpuProfile  string
 	memProfile  string
+	mutexProf   string
+	blockProf   string
+	trace       string
 }
 
 func (c *benchConfig) register(fs *flag.FlagSet) {
@@ -67,6 +70,9 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.keyPrefix, "key-prefix", "", "Redis key prefix of the run (default: factum:bench:<random>:) [FACTUM_KEY_PREFIX]")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (this process: the node, unless --target) to this file [FACTUM_CPUPROFILE]")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile of the run to this file [FACTUM_MEMPROFILE]")
+	fs.StringVar(&c.mutexProf, "mutexprofile", "", "write a mutex contention profile of the run to this file [FACTUM_MUTEXPROFILE]")
+	fs.StringVar(&c.blockProf, "blockprofile", "", "write a blocking profile of the run (waits over 10 µs) to this file [FACTUM_BLOCKPROFILE]")
+	fs.StringVar(&c.trace, "trace", "", "write an execution trace of the run (go tool trace) to this file [FACTUM_TRACE]")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "over HTTP, how long a request may take [FACTUM_TIMEOUT]")
 }
 

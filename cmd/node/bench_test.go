@@ -247,3 +247,22 @@ func TestBenchUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchProfiles checks that the profile flags write profiles that
+// pprof and the trace tool can read back (a pprof file is gzipped; a
+// trace starts with its header).
+func TestBenchProfiles(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr, _ := runBenchArgs(t, "--aggregates", "40", "--concurrency", "4", "--commands", "400",
+		"--cpuprofile", dir+"/cpu", "--memprofile", dir+"/mem", "--mutexprofile", dir+"/mutex",
+		"--blockprofile", dir+"/block", "--trace", dir+"/trace")
+	require.Equal(t, 0, code, stderr)
+	for _, name := range []string{"cpu", "mem", "mutex", "block"} {
+		b, err := os.ReadFile(dir + "/" + name)
+		require.NoError(t, err, name)
+		require.True(t, len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b, "%s profile is not a gzipped pprof file", name)
+	}
+	b, err := os.ReadFile(dir + "/trace")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(b), "go 1."), "the trace has no trace header: %.20q", b)
+}

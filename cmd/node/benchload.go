@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -228,11 +229,23 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	return l, nil
 }
 
-// startProfiles starts the CPU profile and sets the allocation profile's
-// rate as --cpuprofile and --memprofile ask; the returned func writes
-// them.
+// startProfiles starts the CPU profile and the execution trace, and sets
+// the allocation, mutex and block profiles' rates, as the flags ask; the
+// returned func writes them.
 func startProfiles(c *benchConfig) (func() error, error) {
-	var cpu *os.File
+	var cpu, tr *os.File
+	stop := func() error {
+		var errs []error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpu.Close())
+		}
+		if tr != nil {
+			trace.Stop()
+			errs = append(errs, tr.Close())
+		}
+		return errors.Join(errs...)
+	}
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
 		if err != nil {
@@ -244,21 +257,38 @@ func startProfiles(c *benchConfig) (func() error, error) {
 		}
 		cpu = f
 	}
+	if c.trace != "" {
+		f, err := os.Create(c.trace)
+		if err != nil {
+			return nil, errors.Join(err, stop())
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			return nil, errors.Join(err, stop())
+		}
+		tr = f
+	}
+	if c.mutexProf != "" {
+		runtime.SetMutexProfileFraction(1)
+	}
+	if c.blockProf != "" {
+		runtime.SetBlockProfileRate(int((10 * time.Microsecond).Nanoseconds()))
+	}
 	return func() error {
-		if cpu != nil {
-			pprof.StopCPUProfile()
-			if err := cpu.Close(); err != nil {
-				return err
+		err := stop()
+		for _, p := range []struct{ name, file string }{{"allocs", c.memProfile}, {"mutex", c.mutexProf}, {"block", c.blockProf}} {
+			if p.file == "" {
+				continue
 			}
-		}
-		if c.memProfile != "" {
-			f, err := os.Create(c.memProfile)
-			if err != nil {
-				return err
+			f, ferr := os.Create(p.file)
+			if ferr != nil {
+				err = errors.Join(err, ferr)
+				continue
 			}
-			err = pprof.Lookup("allocs").WriteTo(f, 0)
-			return errors.Join(err, f.Close())
+			err = errors.Join(err, pprof.Lookup(p.name).WriteTo(f, 0), f.Close())
 		}
-		return nil
+		runtime.SetMutexProfileFraction(0)
+		runtime.SetBlockProfileRate(0)
+		return err
 	}, nil
 }
