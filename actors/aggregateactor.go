@@ -242,6 +242,9 @@ func (a *aggregateActor) execute(c *call) (rep Reply, conflict bool, err error) 
 	pos, err := a.r.sys.app.Events().Append(ctx, rt.name, a.id, before, events)
 	end(err)
 	cancel()
+	if a.agg != nil {
+		domain.Recycle(a.agg, events) // the journal keeps none of them
+	}
 	if errors.Is(err, domain.ErrUnknownType) {
 		// The events could not be encoded: nothing was sent.
 		a.agg = nil

@@ -156,10 +156,7 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 	if h == nil {
 		return Reply{}, fmt.Errorf("actors: aggregate type %q has no command of type %v: %w", aggregateType, reflect.TypeFor[C](), ErrUnknownCommand)
 	}
-	var c Command
-	for _, o := range opts {
-		o(&c)
-	}
+	c := sendOptions(opts)
 	if r := sys.routerOf(); r != nil {
 		if id == uuid.Nil {
 			return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, h.name, ErrBadCommand)
@@ -167,6 +164,24 @@ func Send[C any](ctx context.Context, sys *System, aggregateType string, id uuid
 		return sys.routed(ctx, r, rt, h, id, cmd, c.CommandID, c.CorrelationID, c.NotBefore)
 	}
 	return sys.dispatchLocal(ctx, rt, h, id, cmd, c.CommandID, c.CorrelationID, 0, c.NotBefore, false)
+}
+
+// sendOptions applies opts to a Command. Without options it takes no
+// heap: the Command the options are applied to escapes (each option is a
+// func given its address), so it is made only when there are some.
+func sendOptions(opts []SendOption) Command {
+	if len(opts) == 0 {
+		return Command{}
+	}
+	return applyOptions(opts)
+}
+
+func applyOptions(opts []SendOption) Command {
+	var c Command
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
 }
 
 func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration, notBefore time.Time, newID bool) (rep Reply, err error) {

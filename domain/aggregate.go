@@ -63,11 +63,34 @@ func (b *Base) Pending() []Envelope { return b.pending }
 // its last event is a Discarded event and it takes no more.
 func (b *Base) Discarded() bool { return b.discarded }
 
-// CollectEvents returns the pending events and forgets them.
+// CollectEvents returns the pending events and forgets them (nil when
+// there are none).
 func (b *Base) CollectEvents() []Envelope {
+	if len(b.pending) == 0 {
+		return nil // a slice handed back with Recycle stays
+	}
 	p := b.pending
 	b.pending = nil
 	return p
+}
+
+// maxRecycled is the largest slice of events Recycle keeps: an
+// aggregate that once raised many events keeps no large slice for good.
+const maxRecycled = 8
+
+// Recycle hands back to aggregate a the slice of events that its
+// CollectEvents returned, once they are saved and nothing uses the slice
+// any more, so that the events the aggregate raises next reuse it instead
+// of a new one (the actor runtime does this after each append). It does
+// nothing when a has pending events already, or the slice is large. The
+// slice must not be used after it was handed back.
+func Recycle(a Aggregate, events []Envelope) {
+	b := a.root()
+	if b.pending != nil || cap(events) == 0 || cap(events) > maxRecycled {
+		return
+	}
+	clear(events) // keeps no event values alive
+	b.pending = events[:0]
 }
 
 func (b *Base) now() time.Time {

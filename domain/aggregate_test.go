@@ -178,3 +178,35 @@ func TestDiscard(t *testing.T) {
 	_, err = domain.Rebuild(func() *Dog { return &Dog{} }, append(events, late)...)
 	require.ErrorIs(t, err, domain.ErrHistory, "nothing follows a discard")
 }
+
+func TestRecycle(t *testing.T) {
+	d := newDog(t, nil)
+	require.NoError(t, d.Register("Fido"))
+	events := d.CollectEvents()
+	require.Len(t, events, 1)
+	first := &events[0]
+	domain.Recycle(d, events)
+	assert.Nil(t, events[0].Data, "a recycled slice keeps no event")
+	assert.Empty(t, d.Pending())
+	assert.Nil(t, d.CollectEvents(), "no events pending: nothing to collect, and the slice stays")
+
+	require.NoError(t, d.AddTrick("sit"))
+	again := d.CollectEvents()
+	require.Len(t, again, 1)
+	assert.Same(t, first, &again[0], "the next event went into the recycled slice")
+	assert.Equal(t, TrickAdded{Trick: "sit"}, again[0].Data)
+	assert.Equal(t, uint64(2), again[0].Version)
+
+	// With events pending, a slice handed back is not taken: they stay.
+	require.NoError(t, d.AddTrick("roll"))
+	domain.Recycle(d, again)
+	require.Len(t, d.Pending(), 1)
+	assert.Equal(t, TrickAdded{Trick: "roll"}, d.Pending()[0].Data)
+
+	// A large slice is not kept.
+	big := make([]domain.Envelope, 0, 64)
+	d2 := newDog(t, nil)
+	domain.Recycle(d2, big)
+	require.NoError(t, d2.Register("Rex"))
+	assert.NotSame(t, &big[:1][0], &d2.Pending()[0])
+}
