@@ -30,7 +30,9 @@ type Config struct {
 	// TLS, when not nil, turns TLS on (rediss:// turns it on by itself).
 	TLS *tls.Config
 
-	PoolSize     int // 0: the go-redis default
+	// PoolSize is the number of connections per Redis node: when 0, the
+	// URL's pool_size, else the go-redis default (10 per GOMAXPROCS).
+	PoolSize     int
 	DialTimeout  time.Duration
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
@@ -109,7 +111,7 @@ func (c Config) Open() (goredis.UniversalClient, error) {
 			}
 		}
 		o.Username, o.Password, o.TLSConfig = pick(o.Username, c.Username), pick(o.Password, c.Password), pickTLS(o.TLSConfig, c.TLS)
-		o.PoolSize = c.PoolSize
+		o.PoolSize = pickInt(o.PoolSize, c.PoolSize)
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
 		o.ContextTimeoutEnabled = true
 		if c.NoRetry {
@@ -122,7 +124,7 @@ func (c Config) Open() (goredis.UniversalClient, error) {
 		return nil, err
 	}
 	o.Username, o.Password, o.TLSConfig = pick(o.Username, c.Username), pick(o.Password, c.Password), pickTLS(o.TLSConfig, c.TLS)
-	o.PoolSize = c.PoolSize
+	o.PoolSize = pickInt(o.PoolSize, c.PoolSize)
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = c.DialTimeout, c.ReadTimeout, c.WriteTimeout
 	o.ContextTimeoutEnabled = true
 	if c.NoRetry {
@@ -134,6 +136,13 @@ func (c Config) Open() (goredis.UniversalClient, error) {
 // pick returns the explicit setting when there is one, else the URL's.
 func pick(fromURL, explicit string) string {
 	if explicit != "" {
+		return explicit
+	}
+	return fromURL
+}
+
+func pickInt(fromURL, explicit int) int {
+	if explicit != 0 {
 		return explicit
 	}
 	return fromURL

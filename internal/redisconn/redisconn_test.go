@@ -61,6 +61,29 @@ func TestOpen(t *testing.T) {
 	assert.Equal(t, "explicit", cluster.Options().Password)
 }
 
+// TestOpenPoolSize checks that the URL's pool_size is used unless
+// PoolSize is set, for a single node and for a cluster.
+func TestOpenPoolSize(t *testing.T) {
+	for _, tc := range []struct {
+		url      string
+		explicit int
+		want     int
+	}{
+		{"redis://localhost:6379/0?pool_size=25", 0, 25},
+		{"redis://localhost:6379/0?pool_size=25", 7, 7},
+		{"redis://localhost:6379/0", 7, 7},
+	} {
+		c, err := redisconn.Config{URL: tc.url, PoolSize: tc.explicit}.Open()
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, c.(*goredis.Client).Options().PoolSize, "%s with PoolSize %d", tc.url, tc.explicit)
+		require.NoError(t, c.Close())
+		cc, err := redisconn.Config{URL: tc.url, Cluster: true, PoolSize: tc.explicit}.Open()
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, cc.(*goredis.ClusterClient).Options().PoolSize, "cluster %s with PoolSize %d", tc.url, tc.explicit)
+		require.NoError(t, cc.Close())
+	}
+}
+
 // Check builds a client to see that the URL parses; every go-redis client
 // runs a goroutine until it is closed, so Check must close it.
 func TestCheckLeavesNoGoroutine(t *testing.T) {

@@ -36,7 +36,7 @@ type Config struct {
 	KeyPrefix string
 
 	// PoolSize is the number of connections per Redis node (default: the
-	// go-redis default, 10 per GOMAXPROCS).
+	// URL's pool_size, else the go-redis default, 10 per GOMAXPROCS).
 	PoolSize int
 	// DialTimeout (default 5s), ReadTimeout and WriteTimeout (default 3s
 	// each) bound every request. An append whose reply does not arrive in
