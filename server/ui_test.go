@@ -3,8 +3,10 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/factum-dev/factum/cluster"
+	"github.com/factum-dev/factum/examples"
+	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/server"
 )
 
@@ -46,7 +51,7 @@ func requireChromium(t *testing.T) string {
 // each view shows the data the test wrote: the types and their commands,
 // an aggregate's state and history, the live tail of the log (an event
 // written after the page loaded), the projections, and the cluster view
-// (a single node here).
+// (a single node here; TestUICluster shows a cluster's).
 func TestUI(t *testing.T) {
 	chromium := requireChromium(t)
 	ts := &testServer{Server: startServer(t, server.Config{}, nil)}
@@ -54,54 +59,104 @@ func TestUI(t *testing.T) {
 	require.Equal(t, http.StatusOK, ts.post(t, "/v1/dogschool.Dog/fido/add-trick", `{"trick":"roll over"}`).status)
 	require.Equal(t, http.StatusOK, ts.post(t, "/v1/bank.Account/kim/open", `{"owner":"Kim"}`).status)
 
+	b := newBrowser(t, chromium)
+	b.do(chromedp.Navigate(ts.URL + "/ui/"))
+	b.waitFor("#types", "dogschool.Dog")
+	b.waitFor("#types", "add-trick")
+	b.waitFor("#types", "bank.Account")
+
+	b.do(chromedp.SetValue(chromedp.CSS("#agg-type"), "dogschool.Dog"))
+	b.do(chromedp.SendKeys(chromedp.CSS("#agg-id"), "fido"))
+	b.do(chromedp.Click(chromedp.CSS("#agg-form button")))
+	b.waitFor("#agg-state", "Fido")
+	b.waitFor("#agg-state", "version 2")
+	b.waitFor("#agg-events", "dogschool.Registered")
+	b.waitFor("#agg-events", "roll over")
+	b.waitFor("#agg-events", "corr-ui")
+
+	b.waitFor("#tail", "dogschool.TrickAdded")
+	require.Equal(t, http.StatusOK, ts.post(t, "/v1/bank.Account/kim/deposit", `{"amount":42}`).status)
+	b.waitFor("#tail", "bank.Deposited") // written after the page loaded: the tail is live
+	b.waitFor("#tail", "42")
+
+	b.waitFor("#projections", "bank.transfers")
+	b.waitFor("#cluster", "single node")
+}
+
+// TestUICluster: on a node of a cluster (the only one, on a real Redis),
+// the event browser's cluster view lists the live members with the
+// partitions each owns, and each partition's owner and lease epoch.
+func TestUICluster(t *testing.T) {
+	chromium := requireChromium(t)
+	rs := redistest.StartServer(t, redistest.Options{})
+	s, err := server.New(context.Background(), server.Config{RedisURL: rs.URL(), Partitions: 4, RequestTimeout: time.Second,
+		Cluster: &server.ClusterConfig{NodeID: "ui-node", Advertise: "127.0.0.1:1", Tuning: func(c *cluster.Config) {
+			c.Tick = 20 * time.Millisecond
+		}}})
+	require.NoError(t, err)
+	require.NoError(t, examples.Host(s))
+	require.NoError(t, s.Start(context.Background()))
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { hs.Close(); require.NoError(t, s.Close()) })
+	ts := &testServer{Server: hs}
+	require.Eventually(t, func() bool {
+		r := ts.get(t, "/v1/cluster")
+		owned, _ := r.body["owned"].([]any)
+		return r.status == http.StatusOK && len(owned) == 4
+	}, 10*time.Second, 10*time.Millisecond)
+
+	b := newBrowser(t, chromium)
+	b.do(chromedp.Navigate(ts.URL + "/ui/"))
+	b.waitFor("#cluster", "node ui-node: 1 live member(s), 4 partitions")
+	b.waitFor("#cluster-members", "ui-node (this node)")
+	b.waitFor("#cluster-members", "127.0.0.1:1")
+	b.waitFor("#cluster-members", "0, 1, 2, 3")
+	rows, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#cluster-partitions tr")].map(r => r.textContent)`))
+	require.NoError(t, err)
+	require.Len(t, rows, 4, "one row per partition: %q", rows)
+	for p, r := range rows {
+		require.True(t, strings.HasPrefix(r, strconv.Itoa(p)+"ui-node"), "partition %d's row names its owner: %q", p, r)
+	}
+}
+
+// browser is a headless Chromium tab.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T, chromium string) *browser {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
 		chromedp.Flag("headless", "new"), chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-dev-shm-usage", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	defer cancelCtx()
+	t.Cleanup(cancelCtx)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return &browser{t: t, ctx: ctx}
+}
 
-	text := func(sel string) string {
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		require.NoError(t, err, "text of %s", sel)
-		return s
-	}
-	waitFor := func(sel, want string) {
-		t.Helper()
-		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
-			`document.querySelector(`+jsString(sel)+`).textContent.includes(`+jsString(want)+`)`,
-			chromedp.WithPollingTimeout(30*time.Second)))
-		require.NoError(t, err, "%s never shows %q; it shows %q", sel, want, text(sel))
-	}
-	do := func(a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		_, err := chromedp.Run(ctx, a)
-		require.NoError(t, err)
-	}
+func (b *browser) text(sel string) string {
+	s, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	require.NoError(b.t, err, "text of %s", sel)
+	return s
+}
 
-	do(chromedp.Navigate(ts.URL + "/ui/"))
-	waitFor("#types", "dogschool.Dog")
-	waitFor("#types", "add-trick")
-	waitFor("#types", "bank.Account")
+// waitFor waits until the element sel shows want.
+func (b *browser) waitFor(sel, want string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[chromedp.Void](
+		`document.querySelector(`+jsString(sel)+`).textContent.includes(`+jsString(want)+`)`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(b.t, err, "%s never shows %q; it shows %q", sel, want, b.text(sel))
+}
 
-	do(chromedp.SetValue(chromedp.CSS("#agg-type"), "dogschool.Dog"))
-	do(chromedp.SendKeys(chromedp.CSS("#agg-id"), "fido"))
-	do(chromedp.Click(chromedp.CSS("#agg-form button")))
-	waitFor("#agg-state", "Fido")
-	waitFor("#agg-state", "version 2")
-	waitFor("#agg-events", "dogschool.Registered")
-	waitFor("#agg-events", "roll over")
-	waitFor("#agg-events", "corr-ui")
-
-	waitFor("#tail", "dogschool.TrickAdded")
-	require.Equal(t, http.StatusOK, ts.post(t, "/v1/bank.Account/kim/deposit", `{"amount":42}`).status)
-	waitFor("#tail", "bank.Deposited") // written after the page loaded: the tail is live
-	waitFor("#tail", "42")
-
-	waitFor("#projections", "bank.transfers")
-	waitFor("#cluster", "single node")
+func (b *browser) do(a chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, a)
+	require.NoError(b.t, err)
 }
 
 func jsString(s string) string {

@@ -109,9 +109,19 @@ async function loadCluster() {
   const el = $("cluster");
   if (status === 404) { el.textContent = "single node (not in a cluster)"; return; }
   if (status !== 200) { el.textContent = `HTTP ${status}`; return; }
-  const pre = document.createElement("pre");
-  pre.textContent = JSON.stringify(body, null, 2);
-  el.replaceChildren(pre);
+  const owned = {};
+  const free = [];
+  for (const p of body.partitions) {
+    if (p.owner) (owned[p.owner] = owned[p.owner] || []).push(p.partition);
+    else free.push(p.partition);
+  }
+  $("cluster").textContent = `node ${body.node}: ${body.members.length} live member(s), ` +
+    `${body.partitions.length} partitions` + (free.length ? `, without an owner: ${free.join(", ")}` : "");
+  $("cluster-members").replaceChildren(...body.members.map((m) => row([
+    cell(m.id === body.node ? `${m.id} (this node)` : m.id), cell(m.addr), cell(m.heartbeat),
+    cell((owned[m.id] || []).join(", "))])));
+  $("cluster-partitions").replaceChildren(...body.partitions.map((p) => row([
+    cell(p.partition), cell(p.owner || "(none)", p.owner ? "" : "retrying"), cell(p.epoch)])));
 }
 
 $("agg-form").addEventListener("submit", showAggregate);
