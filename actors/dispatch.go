@@ -186,8 +186,10 @@ func applyOptions(opts []SendOption) Command {
 
 func (s *System) dispatchLocal(ctx context.Context, rt *typeRuntime, cmd *command, id uuid.UUID, v any, commandID, correlationID string, wait time.Duration, notBefore time.Time, newID bool) (rep Reply, err error) {
 	if rt.obs != nil {
-		start := time.Now()
-		defer func() { rt.observed(cmd, start, err) }()
+		// The monotonic clock alone: one clock read where time.Now takes
+		// two (wall and monotonic).
+		start := s.now()
+		defer func() { rt.observed(cmd, time.Duration(s.now()-start), err) }()
 	}
 	if id == uuid.Nil {
 		return Reply{}, fmt.Errorf("actors: %s command %s: nil aggregate id: %w", rt.name, cmd.name, ErrBadCommand)

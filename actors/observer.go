@@ -54,11 +54,11 @@ func (s *System) commandObservers(rt *typeRuntime) []CommandObserver {
 	return obs
 }
 
-// observed is told of a command's outcome when the command has an
-// observer.
-func (rt *typeRuntime) observed(cmd *command, start time.Time, err error) {
+// observed is told of a command's outcome after d when the command has
+// an observer.
+func (rt *typeRuntime) observed(cmd *command, d time.Duration, err error) {
 	if o := rt.obs[cmd.idx]; o != nil {
-		o.Done(time.Since(start), err)
+		o.Done(d, err)
 	}
 }
 

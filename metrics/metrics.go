@@ -73,7 +73,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"result"}),
 		appendDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "factum_journal_append_duration_seconds",
-			Help:    "Time of one journal append (including the wait for its group commit).",
+			Help:    "Time of one append-script call of the Redis journal (a group commit: its appends all wait for it); the memory journal's appends are not timed.",
 			Buckets: durationBuckets,
 		}),
 		appendedEvents: prometheus.NewCounter(prometheus.CounterOpts{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
@@ -174,12 +175,18 @@ func (c *committer) send(batch []*request) {
 	calls := make([]*call, len(order))
 	for i, g := range order {
 		calls[i] = newCall(g.part, g.token, groups[g], &j.keys)
-		if j.cfg.OnBatch != nil {
-			j.cfg.OnBatch(len(groups[g]))
-		}
 	}
 	ctx := context.Background()
-	j.exec(ctx, calls)
+	if j.cfg.OnBatch != nil {
+		start := time.Now()
+		j.exec(ctx, calls)
+		took := time.Since(start)
+		for _, c := range calls {
+			j.cfg.OnBatch(len(c.reqs), took)
+		}
+	} else {
+		j.exec(ctx, calls)
+	}
 	for _, c := range calls {
 		c.answer()
 	}

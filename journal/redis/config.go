@@ -54,9 +54,10 @@ type Config struct {
 	MaxBatchAppends int
 	MaxBatchBytes   int
 	// OnBatch, when set, is told the number of appends of each
-	// append-script call, on the sender's goroutine (for metrics); it
-	// must be quick.
-	OnBatch func(appends int)
+	// append-script call and how long the call took (the round trip of
+	// the pipeline it went in), on the sender's goroutine after the call
+	// (for metrics); it must be quick.
+	OnBatch func(appends int, took time.Duration)
 
 	// Replicas, when positive, makes every append wait (WAIT) until this
 	// many replicas have it; an append they do not confirm within
