@@ -82,10 +82,15 @@
 // exactly once and that the writers' epochs never go back in any
 // partition's log.
 //
-// Caveats: the guarantees hold for the journal; checkpoint commits of a
-// projection worker that lost its partition are not fenced by the lease
-// (the worker is stopped at once, but a commit already sent may land).
-// actors.Get reads on the node it is called on (State is routed). Redis is
+// Checkpoint commits are fenced too, by compare-and-set rather than by the
+// lease (projections.FencedTx): a worker commits only if the checkpoint is
+// still the one it loaded or last committed, so a commit of a node that
+// lost the partition, already on its way, lands only if the new owner has
+// committed nothing since it loaded; then the new owner's commit is
+// refused, and its worker resumes from the stored checkpoint. Either way
+// each notification is applied to the read model once.
+//
+// Caveats: actors.Get reads on the node it is called on (State is routed). Redis is
 // the one coordination point: without it nothing is written. On a 2-core
 // box three nodes do less in total than one (a forward is a second HTTP
 // hop on the same cores); clients that send to the owner avoid it.

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -35,6 +36,30 @@ type Tx interface {
 	Commit(ctx context.Context, position uint64) error
 	// Rollback drops the changes.
 	Rollback()
+}
+
+// FencedCheckpoints is a CheckpointStore that can save a checkpoint on
+// condition (compare-and-set). The runner uses it when a store has it, so
+// that a stale worker (a second runner of the same projection on the same
+// store, or a cluster node that lost the partition) cannot move the
+// checkpoint.
+type FencedCheckpoints interface {
+	CheckpointStore
+	// SaveIf records position as the checkpoint if the store holds
+	// expected (0: none); otherwise it writes nothing and returns an error
+	// that wraps ErrCheckpointMoved.
+	SaveIf(ctx context.Context, projection string, partition int, expected, position uint64) error
+}
+
+// FencedTx is a Tx that can commit on condition. The runner commits with
+// CommitIf when a store's Tx has it.
+type FencedTx interface {
+	Tx
+	// CommitIf writes the changes and the checkpoint position at once if
+	// the store's checkpoint is expected (0: none); otherwise it writes
+	// nothing (neither the changes nor the checkpoint) and returns an
+	// error that wraps ErrCheckpointMoved.
+	CommitIf(ctx context.Context, expected, position uint64) error
 }
 
 type checkpointKey struct {
@@ -73,4 +98,24 @@ func (s *MemoryCheckpoints) Save(ctx context.Context, projection string, partiti
 	defer s.mu.Unlock()
 	s.m[checkpointKey{projection, partition}] = position
 	return nil
+}
+
+// SaveIf implements FencedCheckpoints.
+func (s *MemoryCheckpoints) SaveIf(ctx context.Context, projection string, partition int, expected, position uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := checkpointKey{projection, partition}
+	if cur := s.m[k]; cur != expected {
+		return movedError("memory checkpoints", projection, partition, expected, cur, position)
+	}
+	s.m[k] = position
+	return nil
+}
+
+func movedError(store, projection string, partition int, expected, cur, position uint64) error {
+	return fmt.Errorf("projections: %s: projection %q partition %d: save %d expecting checkpoint %d, but it is %d: %w",
+		store, projection, partition, position, expected, cur, ErrCheckpointMoved)
 }

@@ -34,6 +34,23 @@
 // projections/redisprojection) a batch's read-model changes and its checkpoint
 // are one atomic step, so the projection is exactly-once in effect.
 //
+// Checkpoint saves and commits are conditional when the store can
+// (FencedCheckpoints, FencedTx; every store here can): a worker saves or
+// commits only if the checkpoint is still the one it loaded or last
+// committed, otherwise nothing is written (ErrCheckpointMoved). So a stale
+// worker — a second runner of the same projection on the same store, or
+// a cluster node whose commit was on its way as it lost the partition —
+// neither moves the checkpoint nor writes its read model twice. Such a
+// worker does not retry its batch: on one node its partition stops (its
+// Status says why); in a Placed runner it resumes from the stored
+// checkpoint until the node stops it, since the node that owns the
+// partition now may be the one whose commit was refused (the last owner's
+// landed after it loaded). Each commit moving the checkpoint from the one
+// its batch started at, a TxStore applies each notification once even
+// with two workers at once. A process manager's commands are outside the
+// transaction: one sent by a stale worker is answered as a duplicate when
+// it is sent again (its id is the notification's).
+//
 // # Caveats
 //
 //   - Projection workers and notification actors are plain goroutines
@@ -49,6 +66,9 @@
 //   - On a TxStore, handlers must write only through the batch's
 //     transaction and be deterministic: after a failure at position k the
 //     batch's earlier notifications are handled again and committed alone.
-//   - Two runners with the same projection name share its checkpoints and
-//     must not run at once: nothing fences a stale one.
+//   - Two runners with the same projection name on one store must not run
+//     at once: the fenced commits keep the read model right, but the
+//     runner whose commit is refused stops that partition. A store
+//     without the conditional forms (a CheckpointStore of your own) is
+//     not fenced at all.
 package projections

@@ -13,6 +13,13 @@ var (
 	// ErrCheckpoint wraps a checkpoint store's failure to load, save or
 	// commit a checkpoint.
 	ErrCheckpoint = errors.New("checkpoint store failed")
+	// ErrCheckpointMoved is returned by a conditional checkpoint save or
+	// commit (FencedCheckpoints, FencedTx) when the store's checkpoint is
+	// not the one the worker loaded or last committed: another worker of
+	// the same projection and partition moved it. Nothing was written. In
+	// a cluster the partition moved to another node; on one node it means
+	// two runners of the projection share the store.
+	ErrCheckpointMoved = errors.New("checkpoint moved by another worker of the same projection and partition")
 	// ErrRunning is returned by a Runner asked to change after Start, or
 	// to start twice.
 	ErrRunning = errors.New("runner already started")

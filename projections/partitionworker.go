@@ -41,7 +41,18 @@ type worker struct {
 	bo        backoff
 	readahead chan readResult // one Select in flight while a batch is handled
 	unsure    bool            // a commit failed: the store's checkpoint tells whether it went through
-	failPos   uint64          // the position that failed last, and how many times in a row
+	// placed: the worker runs in a cluster node's Placed runner, where a
+	// checkpoint moved by another worker means the partition moved (or
+	// this node took it while the last owner's commit was on its way).
+	placed bool
+	// stored is the checkpoint the store holds as far as the worker knows
+	// (loaded, or last saved or committed): a fenced save or commit
+	// expects it. pending is the position of the save or commit whose
+	// outcome is unknown (unsure), fenced whether that was a fenced one.
+	stored    uint64
+	pending   uint64
+	fenced    bool
+	failPos   uint64 // the position that failed last, and how many times in a row
 	failCount int
 
 	// Status, read by other goroutines.
@@ -167,6 +178,7 @@ func (w *worker) begin(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("projections: projection %q partition %d: load checkpoint: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
 	}
+	w.stored = cp
 	switch {
 	case w.p.opts.start == FromBeginning:
 		cp = 0
@@ -190,7 +202,9 @@ func (w *worker) run(ctx context.Context) {
 		for len(ns) > 0 && !w.stopping() && ctx.Err() == nil {
 			k := min(len(ns), w.p.opts.batch)
 			w.handle(ctx, ns[:k])
-			ns = ns[k:]
+			// What is left follows on, unless the worker resumed from
+			// a checkpoint another worker moved (checkpointMoved).
+			ns = w.follows(ns[k:])
 		}
 	}
 	if w.readahead != nil {
@@ -311,6 +325,10 @@ func (w *worker) handle(ctx context.Context, ns []journal.Notification) {
 			w.halt(ctx, err)
 			return
 		}
+		if errors.Is(err, ErrCheckpointMoved) {
+			w.checkpointMoved(ctx, err)
+			return
+		}
 		w.fail(err)
 		if w.stopping() || !w.bo.sleep(ctx, w.stop) {
 			return
@@ -367,6 +385,17 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 			return 0, fmt.Errorf("projections: projection %q partition %d: load checkpoint after a failed commit: %w: %w", w.p.name, w.part, ErrCheckpoint, err)
 		}
 		w.unsure = false
+		if w.fenced {
+			switch cp {
+			case w.stored: // the commit did not go through
+				cp = 0
+			case w.pending: // it did
+				w.stored = cp
+			default:
+				return 0, fmt.Errorf("projections: projection %q partition %d: after a failed commit at %d expecting %d, the checkpoint is %d: %w",
+					w.p.name, w.part, w.pending, w.stored, cp, ErrCheckpointMoved)
+			}
+		}
 		if first := ns[0].Position; cp >= first && cp <= ns[len(ns)-1].Position {
 			skip = int(cp - first + 1)
 			w.next, w.saved = cp+1, cp
@@ -436,11 +465,10 @@ func (w *worker) commitTx(ctx context.Context, ns []journal.Notification) (int, 
 	}
 	w.inTx = false
 	at := ns[len(ns)-1].Position
-	if err := tx.Commit(ctx, at); err != nil {
+	if err := w.commit(ctx, tx, at); err != nil {
 		w.next, _ = next, w.position.Swap(pos)
 		w.lastTime.Store(last)
-		w.unsure = true
-		return 0, fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
+		return 0, err
 	}
 	w.saved = at
 	w.position.Store(at)
@@ -455,13 +483,113 @@ func (w *worker) skipTx(ctx context.Context, jn *journal.Notification) error {
 	if err != nil {
 		return fmt.Errorf("projections: projection %q partition %d: begin at position %d: %w", w.p.name, w.part, jn.Position, err)
 	}
-	if err := tx.Commit(ctx, jn.Position); err != nil {
-		w.unsure = true
-		return fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, jn.Position, ErrCheckpoint, err)
+	if err := w.commit(ctx, tx, jn.Position); err != nil {
+		return err
 	}
 	w.saved = jn.Position
 	w.skip(jn)
 	return nil
+}
+
+// commit commits tx at position at: on condition that the checkpoint is
+// still the one the worker knows when the store can (FencedTx).
+func (w *worker) commit(ctx context.Context, tx Tx, at uint64) error {
+	var err error
+	ftx, fenced := tx.(FencedTx)
+	if fenced {
+		err = ftx.CommitIf(ctx, w.stored, at)
+	} else {
+		err = tx.Commit(ctx, at)
+	}
+	if err == nil {
+		w.stored = at
+		return nil
+	}
+	if errors.Is(err, ErrCheckpointMoved) {
+		return fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w", w.p.name, w.part, at, err)
+	}
+	w.unsure, w.pending, w.fenced = true, at, fenced
+	return fmt.Errorf("projections: projection %q partition %d: commit at position %d: %w: %w", w.p.name, w.part, at, ErrCheckpoint, err)
+}
+
+// save saves position as the checkpoint: on condition that the checkpoint
+// is still the one the worker knows when the store can
+// (FencedCheckpoints). After a save whose outcome is unknown it first
+// asks the store whether it went through.
+func (w *worker) save(ctx context.Context, position uint64) error {
+	fs, fenced := w.store.(FencedCheckpoints)
+	if !fenced {
+		return w.store.Save(ctx, w.p.name, w.part, position)
+	}
+	if w.unsure {
+		cp, err := w.store.Load(ctx, w.p.name, w.part)
+		if err != nil {
+			return err
+		}
+		switch cp {
+		case w.stored:
+		case w.pending:
+			w.stored = cp
+		default:
+			return fmt.Errorf("after a failed save at %d expecting %d, the checkpoint is %d: %w", w.pending, w.stored, cp, ErrCheckpointMoved)
+		}
+		w.unsure = false
+	}
+	err := fs.SaveIf(ctx, w.p.name, w.part, w.stored, position)
+	switch {
+	case err == nil:
+		w.stored = position
+	case !errors.Is(err, ErrCheckpointMoved):
+		w.unsure, w.pending, w.fenced = true, position, true
+	}
+	return err
+}
+
+// checkpointMoved handles ErrCheckpointMoved: another worker of this
+// projection and partition moved the checkpoint, so this one's batch was
+// not written and its position is stale. It does not retry the batch. On
+// one node (two runners share the store) the partition stops, as for an
+// unreadable notification. In a Placed runner it means the partition
+// moved to another node, which this node's runner stops at once; but it
+// also happens to the new owner when the last owner's commit was on its
+// way as the new owner loaded the checkpoint: so the worker resumes from
+// the stored checkpoint after a backoff, until it is stopped. Every
+// commit being conditional, two workers at once still apply each
+// notification once.
+func (w *worker) checkpointMoved(ctx context.Context, err error) {
+	w.failures.Add(1)
+	w.retrying.Store(false)
+	w.errMu.Lock()
+	w.lastErr, w.lastErrAt = err, time.Now()
+	w.errMu.Unlock()
+	if !w.placed {
+		err = fmt.Errorf("%w (two runners of projection %q share its checkpoint store; stop one)", err, w.p.name)
+		w.errMu.Lock()
+		w.stopped = fmt.Sprintf("stopped before position %d: %v", w.next, err)
+		w.lastErr = err
+		w.errMu.Unlock()
+		w.logr.Error("projection stopped: another runner moved its checkpoint", "projection", w.p.name, "partition", w.part,
+			"position", w.next, "err", err)
+		select {
+		case <-w.stop:
+		case <-ctx.Done():
+		}
+		return
+	}
+	w.logr.Warn("projection's checkpoint moved: another node committed in this partition; dropping the batch and resuming from the stored checkpoint",
+		"projection", w.p.name, "partition", w.part, "position", w.next, "err", err)
+	for w.bo.sleep(ctx, w.stop) {
+		cp, err := w.store.Load(ctx, w.p.name, w.part)
+		if err != nil {
+			w.fail(fmt.Errorf("projections: projection %q partition %d: load checkpoint after it moved: %w: %w", w.p.name, w.part, ErrCheckpoint, err))
+			continue
+		}
+		w.next, w.saved, w.stored, w.lastSave, w.unsure = cp+1, cp, cp, time.Now(), false
+		w.position.Store(cp)
+		w.pendingTime.Store(0)
+		w.bo.reset()
+		return
+	}
 }
 
 // errDecode marks a failure to decode a notification's event (beside
@@ -509,7 +637,7 @@ func (w *worker) checkpoint(ctx context.Context, force bool) error {
 	if pos == w.saved || (!force && time.Since(w.lastSave) < w.p.opts.checkpointEvery) {
 		return nil
 	}
-	if err := w.store.Save(ctx, w.p.name, w.part, pos); err != nil {
+	if err := w.save(ctx, pos); err != nil {
 		return fmt.Errorf("projections: projection %q partition %d: save checkpoint %d: %w: %w", w.p.name, w.part, pos, ErrCheckpoint, err)
 	}
 	w.saved, w.lastSave = pos, time.Now()

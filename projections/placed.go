@@ -56,7 +56,7 @@ func (r *Runner) StartPartition(ctx context.Context, p int) error {
 		tx, _ := store.(TxStore)
 		w := &worker{p: pr, part: p, log: log, n: n, store: store, tx: tx, handlers: r.handlers[pr.name], logr: r.logr,
 			mbox: make(chan []journal.Notification, 8), stop: make(chan struct{}), exited: make(chan struct{}),
-			bo: backoff{min: pr.opts.minBackoff, max: pr.opts.maxBackoff}}
+			bo: backoff{min: pr.opts.minBackoff, max: pr.opts.maxBackoff}, placed: true}
 		if err := w.begin(ctx); err != nil {
 			return err
 		}

@@ -29,7 +29,16 @@ func TestMemoryCheckpoints(t *testing.T) {
 }
 
 func TestMemoryReadModelCheckpoints(t *testing.T) {
-	checkpointtest.Run(t, func(*testing.T) projections.CheckpointStore { return projections.NewMemoryReadModel[string, int]() })
+	checkpointtest.Run(t, func(*testing.T) projections.CheckpointStore { return projections.NewMemoryReadModel[string, string]() },
+		checkpointtest.ReadModel{
+			Put: func(ctx context.Context, s projections.TxStore, key, value string) {
+				s.(*projections.MemoryReadModel[string, string]).Tx(ctx).Put(key, value)
+			},
+			Get: func(_ context.Context, s projections.TxStore, key string) (string, error) {
+				v, _ := s.(*projections.MemoryReadModel[string, string]).Get(key)
+				return v, nil
+			},
+		})
 }
 
 // newPartitionedSystem is a system with the counter on a memory journal

@@ -65,6 +65,21 @@ func (m *MemoryReadModel[K, V]) Save(ctx context.Context, projection string, par
 	return nil
 }
 
+// SaveIf implements FencedCheckpoints.
+func (m *MemoryReadModel[K, V]) SaveIf(ctx context.Context, projection string, partition int, expected, position uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := checkpointKey{projection, partition}
+	if cur := m.checkpoints[k]; cur != expected {
+		return movedError("memory read model", projection, partition, expected, cur, position)
+	}
+	m.checkpoints[k] = position
+	return nil
+}
+
 type memoryTxKey[K comparable, V any] struct{ m *MemoryReadModel[K, V] }
 
 // Begin implements TxStore.
@@ -116,6 +131,16 @@ func (t *MemoryTx[K, V]) Delete(key K) {
 
 // Commit implements Tx.
 func (t *MemoryTx[K, V]) Commit(ctx context.Context, position uint64) error {
+	return t.commit(ctx, position, false, 0)
+}
+
+// CommitIf implements FencedTx: the changes and the checkpoint are applied
+// only if the checkpoint is expected.
+func (t *MemoryTx[K, V]) CommitIf(ctx context.Context, expected, position uint64) error {
+	return t.commit(ctx, position, true, expected)
+}
+
+func (t *MemoryTx[K, V]) commit(ctx context.Context, position uint64, fenced bool, expected uint64) error {
 	if t.done {
 		return fmt.Errorf("projections: memory read model: projection %q partition %d: commit at %d after the batch ended: %w",
 			t.key.projection, t.key.partition, position, ErrTxDone)
@@ -126,6 +151,9 @@ func (t *MemoryTx[K, V]) Commit(ctx context.Context, position uint64) error {
 	t.done = true
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
+	if cur := t.m.checkpoints[t.key]; fenced && cur != expected {
+		return movedError("memory read model", t.key.projection, t.key.partition, expected, cur, position)
+	}
 	for k := range t.dels {
 		delete(t.m.rows, k)
 	}

@@ -3,9 +3,10 @@
 //
 // # Caveats
 //
-// The suite checks the checkpoint itself; whether a TxStore writes its
-// read-model changes in the same atomic step as the checkpoint is the
-// backend's own test to make, since read models differ.
+// The suite checks the checkpoint itself; read models differ, so it checks
+// that a TxStore writes its read-model changes with the checkpoint (or
+// not at all) only when the backend gives it a ReadModel to write and
+// read through.
 package checkpointtest
 
 import (
@@ -19,9 +20,19 @@ import (
 	"github.com/factum-dev/factum/projections"
 )
 
+// ReadModel lets the suite write and read a TxStore's read model.
+type ReadModel struct {
+	// Put queues key = value in the transaction of the batch whose
+	// context (from Begin) is ctx.
+	Put func(ctx context.Context, s projections.TxStore, key, value string)
+	// Get reads key's committed value ("" when it has none).
+	Get func(ctx context.Context, s projections.TxStore, key string) (string, error)
+}
+
 // Run runs the suite on stores that newStore makes; each call must return
-// an empty store.
-func Run(t *testing.T, newStore func(t *testing.T) projections.CheckpointStore) {
+// an empty store. A TxStore's backend passes a ReadModel so that the
+// suite checks the read-model writes too.
+func Run(t *testing.T, newStore func(t *testing.T) projections.CheckpointStore, rm ...ReadModel) {
 	ctx := context.Background()
 	t.Run("EmptyIsZero", func(t *testing.T) {
 		s := newStore(t)
@@ -109,5 +120,76 @@ func Run(t *testing.T, newStore func(t *testing.T) projections.CheckpointStore) 
 		got, err = s.Load(ctx, "p", 1)
 		require.NoError(t, err)
 		require.Equal(t, uint64(4), got)
+	})
+	t.Run("SaveIf", func(t *testing.T) {
+		s, ok := newStore(t).(projections.FencedCheckpoints)
+		if !ok {
+			t.Skip("not FencedCheckpoints")
+		}
+		require.NoError(t, s.SaveIf(ctx, "p", 0, 0, 5))
+		err := s.SaveIf(ctx, "p", 0, 0, 6)
+		require.ErrorIs(t, err, projections.ErrCheckpointMoved, "a stale save")
+		require.ErrorContains(t, err, `"p"`)
+		got, err := s.Load(ctx, "p", 0)
+		require.NoError(t, err)
+		require.Equal(t, uint64(5), got, "a stale save writes nothing")
+		require.NoError(t, s.SaveIf(ctx, "p", 0, 5, 9))
+		require.NoError(t, s.SaveIf(ctx, "p", 1, 0, 2), "another partition has its own checkpoint")
+		got, err = s.Load(ctx, "p", 0)
+		require.NoError(t, err)
+		require.Equal(t, uint64(9), got)
+	})
+	t.Run("StaleCommitWritesNothing", func(t *testing.T) {
+		s, ok := newStore(t).(projections.TxStore)
+		if !ok {
+			t.Skip("not a TxStore")
+		}
+		// Two workers loaded checkpoint 0; the first commits, the second
+		// is stale.
+		ctxA, a, err := s.Begin(ctx, "p", 0)
+		require.NoError(t, err)
+		ctxB, b, err := s.Begin(ctx, "p", 0)
+		require.NoError(t, err)
+		fa, ok := a.(projections.FencedTx)
+		if !ok {
+			t.Skip("its Tx is not a FencedTx")
+		}
+		fb := b.(projections.FencedTx)
+		for _, m := range rm {
+			m.Put(ctxA, s, "k1", "a")
+			m.Put(ctxB, s, "k1", "b")
+			m.Put(ctxB, s, "k2", "b")
+		}
+		require.NoError(t, fa.CommitIf(ctx, 0, 5))
+		err = fb.CommitIf(ctx, 0, 3)
+		require.ErrorIs(t, err, projections.ErrCheckpointMoved, "a stale commit")
+		got, err := s.Load(ctx, "p", 0)
+		require.NoError(t, err)
+		require.Equal(t, uint64(5), got, "a stale commit leaves the checkpoint")
+		for _, m := range rm {
+			v, err := m.Get(ctx, s, "k1")
+			require.NoError(t, err)
+			require.Equal(t, "a", v, "a stale commit writes no row")
+			v, err = m.Get(ctx, s, "k2")
+			require.NoError(t, err)
+			require.Empty(t, v, "a stale commit writes no row")
+		}
+
+		// The next commit expects 5.
+		ctxC, c, err := s.Begin(ctx, "p", 0)
+		require.NoError(t, err)
+		for _, m := range rm {
+			m.Put(ctxC, s, "k2", "c")
+		}
+		require.NoError(t, c.(projections.FencedTx).CommitIf(ctx, 5, 8))
+		got, err = s.Load(ctx, "p", 0)
+		require.NoError(t, err)
+		require.Equal(t, uint64(8), got)
+		for _, m := range rm {
+			v, err := m.Get(ctx, s, "k2")
+			require.NoError(t, err)
+			require.Equal(t, "c", v)
+		}
+		require.ErrorIs(t, c.(projections.FencedTx).CommitIf(ctx, 8, 9), projections.ErrTxDone)
 	})
 }

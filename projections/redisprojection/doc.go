@@ -30,6 +30,12 @@
 //     idempotent or keep them well-typed.
 //   - Keys not made with Key (or without the projection's hash tag) fail
 //     with CROSSSLOT on a cluster.
-//   - The checkpoint is not compared before it is written: two runners of
-//     one projection at once would overwrite each other.
+//   - The runner commits with CommitIf: under WATCH of the partition's
+//     fence key (written with every write of its checkpoint, since the
+//     checkpoints of all partitions share one hash) it reads the checkpoint and, if it is the one the worker expects,
+//     replays the batch's queued commands in MULTI/EXEC with the new
+//     checkpoint; otherwise (or if the fence key is written before EXEC) nothing
+//     is written and the error wraps projections.ErrCheckpointMoved. It
+//     costs a round trip more than Commit (WATCH and HGET). SaveIf is one
+//     script.
 package redisprojection

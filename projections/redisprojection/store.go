@@ -72,6 +72,19 @@ func (s *Store) Key(projection string, parts ...string) string {
 
 func (s *Store) checkpointKey(projection string) string { return s.Key(projection, "checkpoints") }
 
+// fenceKey is a key that every write of partition's checkpoint also
+// writes, so that CommitIf can WATCH one partition's checkpoint: the
+// checkpoints of all partitions share one hash, which the workers of the
+// other partitions write all the time.
+func (s *Store) fenceKey(projection string, partition int) string {
+	return s.Key(projection, "checkpoint", strconv.Itoa(partition))
+}
+
+// save sets the checkpoint (and touches the partition's fence key).
+const save = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[2])
+return 1`
+
 // Load implements projections.CheckpointStore.
 func (s *Store) Load(ctx context.Context, projection string, partition int) (uint64, error) {
 	v, err := s.c.HGet(ctx, s.checkpointKey(projection), strconv.Itoa(partition)).Result()
@@ -90,8 +103,31 @@ func (s *Store) Load(ctx context.Context, projection string, partition int) (uin
 
 // Save implements projections.CheckpointStore.
 func (s *Store) Save(ctx context.Context, projection string, partition int, position uint64) error {
-	if err := s.c.HSet(ctx, s.checkpointKey(projection), strconv.Itoa(partition), position).Err(); err != nil {
+	keys := []string{s.checkpointKey(projection), s.fenceKey(projection, partition)}
+	if err := s.c.Eval(ctx, save, keys, strconv.Itoa(partition), position).Err(); err != nil {
 		return fmt.Errorf("redisprojection: save checkpoint %d of projection %q partition %d: %w", position, projection, partition, err)
+	}
+	return nil
+}
+
+// saveIf sets the checkpoint if it holds ARGV[2] (absent counts as 0);
+// otherwise it answers the checkpoint it holds.
+const saveIf = `local cur = redis.call('HGET', KEYS[1], ARGV[1]) or '0'
+if cur ~= ARGV[2] then return {0, cur} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SET', KEYS[2], ARGV[3])
+return {1, cur}`
+
+// SaveIf implements projections.FencedCheckpoints.
+func (s *Store) SaveIf(ctx context.Context, projection string, partition int, expected, position uint64) error {
+	res, err := s.c.Eval(ctx, saveIf, []string{s.checkpointKey(projection), s.fenceKey(projection, partition)}, strconv.Itoa(partition),
+		strconv.FormatUint(expected, 10), strconv.FormatUint(position, 10)).Slice()
+	if err != nil {
+		return fmt.Errorf("redisprojection: save checkpoint %d of projection %q partition %d: %w", position, projection, partition, err)
+	}
+	if ok, _ := res[0].(int64); ok != 1 {
+		return fmt.Errorf("redisprojection: save checkpoint %d of projection %q partition %d expecting %d, but it is %v: %w",
+			position, projection, partition, expected, res[1], projections.ErrCheckpointMoved)
 	}
 	return nil
 }
@@ -126,12 +162,14 @@ type Tx struct {
 // none).
 const setCheckpoint = `local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[2])
 return old or ''`
 
 // restoreCheckpoint puts the replaced checkpoint back, unless the
 // checkpoint has moved on since.
 const restoreCheckpoint = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+redis.call('SET', KEYS[2], ARGV[3])
 return 1`
 
 // Commit implements projections.Tx: the queued writes and the checkpoint in one
@@ -144,7 +182,8 @@ func (t *Tx) Commit(ctx context.Context, position uint64) error {
 	}
 	t.done = true
 	key, field, pos := t.s.checkpointKey(t.projection), strconv.Itoa(t.partition), strconv.FormatUint(position, 10)
-	cp := t.pipe.Eval(ctx, setCheckpoint, []string{key}, field, pos)
+	keys := []string{key, t.s.fenceKey(t.projection, t.partition)}
+	cp := t.pipe.Eval(ctx, setCheckpoint, keys, field, pos)
 	_, err := t.pipe.Exec(ctx)
 	if err == nil {
 		return nil
@@ -154,8 +193,73 @@ func (t *Tx) Commit(ctx context.Context, position uint64) error {
 		return err // not written (EXECABORT), or the outcome is unknown
 	}
 	old, _ := cp.Val().(string)
-	if rerr := t.s.c.Eval(ctx, restoreCheckpoint, []string{key}, field, pos, old).Err(); rerr != nil {
+	if rerr := t.s.c.Eval(ctx, restoreCheckpoint, keys, field, pos, old).Err(); rerr != nil {
 		return fmt.Errorf("%w; putting the checkpoint back to %q failed: %w", err, old, rerr)
+	}
+	return err
+}
+
+// CommitIf implements projections.FencedTx: under WATCH of the
+// partition's fence key (which every write of its checkpoint writes too),
+// it reads the checkpoint and, if it is expected, runs the queued
+// writes and the new checkpoint in one MULTI/EXEC; if it is not, or if it
+// changes before EXEC, nothing is written and the error wraps
+// projections.ErrCheckpointMoved. A command that fails at EXEC is handled
+// as in Commit.
+func (t *Tx) CommitIf(ctx context.Context, expected, position uint64) error {
+	if t.done {
+		return fmt.Errorf("redisprojection: projection %q partition %d: commit at %d: %w", t.projection, t.partition, position, projections.ErrTxDone)
+	}
+	t.done = true
+	cmds := t.pipe.Cmds()
+	defer t.pipe.Discard()
+	key, fence, field := t.s.checkpointKey(t.projection), t.s.fenceKey(t.projection, t.partition), strconv.Itoa(t.partition)
+	exp, pos := strconv.FormatUint(expected, 10), strconv.FormatUint(position, 10)
+	var cur string
+	var hset *goredis.IntCmd
+	err := t.s.c.Watch(ctx, func(tx *goredis.Tx) error {
+		v, err := tx.HGet(ctx, key, field).Result()
+		switch {
+		case errors.Is(err, goredis.Nil):
+			v = "0"
+		case err != nil:
+			return err
+		}
+		if cur = v; cur != exp {
+			return projections.ErrCheckpointMoved
+		}
+		_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, c := range cmds {
+				_ = p.Process(ctx, c)
+			}
+			hset = p.HSet(ctx, key, field, pos)
+			p.Set(ctx, fence, pos, 0)
+			return nil
+		})
+		return err
+	}, fence)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, projections.ErrCheckpointMoved):
+		return fmt.Errorf("redisprojection: projection %q partition %d: commit at position %d expecting checkpoint %d, but it is %s: nothing written: %w",
+			t.projection, t.partition, position, expected, cur, err)
+	case errors.Is(err, goredis.TxFailedErr):
+		return fmt.Errorf("redisprojection: projection %q partition %d: commit at position %d expecting checkpoint %d: it was written during the commit: nothing written: %w",
+			t.projection, t.partition, position, expected, projections.ErrCheckpointMoved)
+	}
+	err = fmt.Errorf("redisprojection: projection %q partition %d: commit at position %d: %w", t.projection, t.partition, position, err)
+	if hset == nil || hset.Err() != nil {
+		return err // not written (EXECABORT), or the outcome is unknown
+	}
+	// A command failed at EXEC and the others ran: put the checkpoint back
+	// so that the batch is handled again.
+	old := exp
+	if expected == 0 {
+		old = ""
+	}
+	if rerr := t.s.c.Eval(ctx, restoreCheckpoint, []string{key, fence}, field, pos, old).Err(); rerr != nil {
+		return fmt.Errorf("%w; putting the checkpoint back to %d failed: %w", err, expected, rerr)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package redisprojection_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -24,6 +25,22 @@ import (
 	"github.com/factum-dev/factum/projections/redisprojection"
 )
 
+// redisReadModel writes rows with SET under the projection "p"'s keys.
+var redisReadModel = checkpointtest.ReadModel{
+	Put: func(ctx context.Context, s projections.TxStore, key, value string) {
+		rm := s.(*redisprojection.Store)
+		rm.Tx(ctx).Set(ctx, rm.Key("p", "row", key), value, 0)
+	},
+	Get: func(ctx context.Context, s projections.TxStore, key string) (string, error) {
+		rm := s.(*redisprojection.Store)
+		v, err := rm.Client().Get(ctx, rm.Key("p", "row", key)).Result()
+		if errors.Is(err, goredis.Nil) {
+			return "", nil
+		}
+		return v, err
+	},
+}
+
 func TestCheckpointsStandalone(t *testing.T) {
 	srv := redistest.StartServer(t, redistest.Options{})
 	client := srv.Client()
@@ -33,7 +50,7 @@ func TestCheckpointsStandalone(t *testing.T) {
 		s, err := redisprojection.New(redisprojection.Config{Client: client, KeyPrefix: "t" + strconv.Itoa(n) + ":"})
 		require.NoError(t, err)
 		return s
-	})
+	}, redisReadModel)
 }
 
 func TestCheckpointsCluster(t *testing.T) {
@@ -45,7 +62,7 @@ func TestCheckpointsCluster(t *testing.T) {
 		s, err := redisprojection.New(redisprojection.Config{Client: client, KeyPrefix: "t" + strconv.Itoa(n) + ":"})
 		require.NoError(t, err)
 		return s
-	})
+	}, redisReadModel)
 	// Read-model writes and the checkpoint in one MULTI/EXEC on a cluster.
 	s, err := redisprojection.New(redisprojection.Config{Client: client})
 	require.NoError(t, err)
