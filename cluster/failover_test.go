@@ -27,7 +27,7 @@ func TestClusterPause(t *testing.T) {
 	l.waitAcked(t, 1000)
 	paused := time.Now()
 	victim.kill(syscall.SIGSTOP)
-	require.Eventually(t, func() bool { return l.okSince(paused, moved) }, 5*time.Second, 10*time.Millisecond,
+	l.requireOKWithin(t, paused, moved, 5*time.Second,
 		"the paused node's partitions take writes again within 5 s")
 	t.Logf("the paused node's %d partitions took writes again after %v", len(moved), time.Since(paused))
 	// Keep it stopped well past its leases' TTL, under load.

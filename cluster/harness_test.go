@@ -23,6 +23,7 @@ import (
 	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal"
 	jredis "github.com/factum-dev/factum/journal/redis"
+	"github.com/factum-dev/factum/server"
 )
 
 // The multi-node tests run real `node run --cluster` processes on
@@ -264,6 +265,11 @@ func (c *testCluster) send(ctx context.Context, p *proc, path, body, key string)
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
+	}
+	// A caller with a deadline tells the node a shorter one, so that a
+	// node that cannot route in time answers (and is not taken for dead).
+	if dl, ok := ctx.Deadline(); ok {
+		req.Header.Set(server.TimeoutHeader, (time.Until(dl) * 3 / 4).String())
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/domain"
@@ -132,6 +133,7 @@ type load struct {
 	acked    map[string]uuid.UUID // key -> aggregate
 	failed   map[int]int          // partition -> commands that failed within the deadline
 	lastOK   map[int]time.Time    // partition -> last acknowledged write
+	lastErr  map[int]string       // partition -> the last failed attempt, with its time
 	errs     []string
 	avoid    map[*proc]time.Time // a node that did not answer is avoided for a while
 	stop     chan struct{}
@@ -140,7 +142,7 @@ type load struct {
 
 func startLoad(t *testing.T, c *testCluster, clients, dogs int, deadline time.Duration) *load {
 	l := &load{c: c, deadline: deadline, acked: map[string]uuid.UUID{}, failed: map[int]int{}, lastOK: map[int]time.Time{},
-		avoid: map[*proc]time.Time{}, stop: make(chan struct{})}
+		lastErr: map[int]string{}, avoid: map[*proc]time.Time{}, stop: make(chan struct{})}
 	ctx := context.Background()
 	for i := range dogs {
 		name := fmt.Sprintf("dog-%d", i)
@@ -205,6 +207,9 @@ func (l *load) one(name, key string, pick int) {
 		} else {
 			last = fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Message)
 		}
+		l.mu.Lock()
+		l.lastErr[part] = fmt.Sprintf("%s via %s: %s", time.Now().Format("15:04:05.000"), p.addr, last)
+		l.mu.Unlock()
 		select {
 		case <-ctx.Done():
 		case <-time.After(20 * time.Millisecond):
@@ -246,6 +251,28 @@ func (l *load) okSince(t time.Time, parts []int) bool {
 		}
 	}
 	return true
+}
+
+// requireOKWithin waits until every partition of parts had an
+// acknowledged write after since, for at most d; on failure it says, per
+// partition, what the clients last saw.
+func (l *load) requireOKWithin(t *testing.T, since time.Time, parts []int, d time.Duration, msg string) {
+	t.Helper()
+	if !assert.Eventually(t, func() bool { return l.okSince(since, parts) }, d, 10*time.Millisecond, msg) {
+		l.explain(t, since, parts)
+		t.FailNow()
+	}
+}
+
+// explain logs, for each partition, its last acknowledged write and its
+// last failed attempt: what a failed time bound needs to be understood.
+func (l *load) explain(t *testing.T, since time.Time, parts []int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t.Logf("since %s:", since.Format("15:04:05.000"))
+	for _, p := range parts {
+		t.Logf("partition %d: last ok %s, last failure %s", p, l.lastOK[p].Format("15:04:05.000"), l.lastErr[p])
+	}
 }
 
 // checkJournal checks that every acknowledged command is in the journal
@@ -291,7 +318,7 @@ func TestClusterKill9(t *testing.T) {
 	l.waitAcked(t, 2000)
 	killed := time.Now()
 	victim.kill(syscall.SIGKILL)
-	require.Eventually(t, func() bool { return l.okSince(killed, moved) }, 5*time.Second, 10*time.Millisecond,
+	l.requireOKWithin(t, killed, moved, 5*time.Second,
 		"the killed node's partitions take writes again within 5 s")
 	t.Logf("the killed node's %d partitions took writes again after %v", len(moved), time.Since(killed))
 	l.finish()

@@ -42,6 +42,27 @@ func newAPI(s *Server) *api {
 		jsonType: []string{contentJSON}, protoType: []string{contentProtobuf}}
 }
 
+// TimeoutHeader lets a caller give a request a shorter deadline than the
+// server's --request-timeout, as a Go duration ("1.5s", "500ms"): the
+// server answers (504 timeout, or 503 moved in a cluster) before the
+// caller gives up, so a caller can tell a node that answers late from
+// one that does not answer at all.
+const TimeoutHeader = "X-Request-Timeout"
+
+// requestTimeout is how long r may take: the server's limit, or the
+// caller's shorter one from TimeoutHeader.
+func (a *api) requestTimeout(r *http.Request) (time.Duration, error) {
+	v := r.Header[TimeoutHeader]
+	if len(v) == 0 {
+		return a.timeout, nil
+	}
+	d, err := time.ParseDuration(v[0])
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("header %s: %q is not a positive duration (e.g. 1.5s or 500ms)", TimeoutHeader, v[0])
+	}
+	return min(d, a.timeout), nil
+}
+
 // newID returns a new random (version 4) UUID as text.
 func (a *api) newID() string { return a.rand.next().String() }
 

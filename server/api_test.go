@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +30,25 @@ import (
 // faultyJournal fails the appends of chosen aggregates with chosen errors.
 type faultyJournal struct {
 	journal.Journal
-	mu    sync.Mutex
-	fails map[uuid.UUID]error
+	mu          sync.Mutex
+	fails       map[uuid.UUID]error
+	hang        chan struct{} // closed: the appends failed with errHang return
+	hanging     int           // appends that waited on hang
+	releaseOnce sync.Once
 }
+
+// release lets the hanging appends return; safe twice.
+func (f *faultyJournal) release() { f.releaseOnce.Do(func() { close(f.hang) }) }
+
+func (f *faultyJournal) hangingAppends() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hanging
+}
+
+// errHang makes an aggregate's appends wait until the journal's hang
+// channel is closed (or their context ends).
+var errHang = errors.New("hang")
 
 func (f *faultyJournal) failWith(id uuid.UUID, err error) {
 	f.mu.Lock()
@@ -42,7 +59,19 @@ func (f *faultyJournal) failWith(id uuid.UUID, err error) {
 func (f *faultyJournal) Append(ctx context.Context, id uuid.UUID, expected uint64, recs []journal.Record) (uint64, error) {
 	f.mu.Lock()
 	err := f.fails[id]
+	hang := f.hang
+	if errors.Is(err, errHang) {
+		f.hanging++
+	}
 	f.mu.Unlock()
+	if errors.Is(err, errHang) {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-hang:
+			return 0, fmt.Errorf("released: %w", journal.ErrUnavailable)
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -84,12 +113,14 @@ func startServer(t *testing.T, cfg server.Config, j journal.Journal) *httptest.S
 func startAPI(t *testing.T, storage ...pipeline.Config) *testServer {
 	mem, err := jmemory.New(jmemory.Config{})
 	require.NoError(t, err)
-	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}}
+	fj := &faultyJournal{Journal: mem, fails: map[uuid.UUID]error{}, hang: make(chan struct{})}
 	cfg := server.Config{SnapshotEvery: 2, AdminToken: testAdminToken}
 	if len(storage) > 0 {
 		cfg.Storage = storage[0]
 	}
-	return &testServer{Server: startServer(t, cfg, fj), j: fj}
+	ts := &testServer{Server: startServer(t, cfg, fj), j: fj}
+	t.Cleanup(fj.release) // before the server closes
+	return ts
 }
 
 type response struct {

@@ -60,6 +60,11 @@ type batchReply struct {
 // or protobuf: a CommandBatch, answered with CommandReplies.
 func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 	pb := isProtobuf(r.Header.Get("Content-Type"))
+	timeout, err := a.requestTimeout(r)
+	if err != nil {
+		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		return
+	}
 	bp, err := a.readBody(r)
 	if err != nil {
 		status, code, msg := bodyError(err)
@@ -87,7 +92,7 @@ func (a *api) batch(w http.ResponseWriter, r *http.Request) {
 			commandID = a.newID()
 		}
 		cmds = append(cmds, actors.Command{AggregateType: typ, AggregateID: id, Name: name, Payload: payload,
-			CommandID: commandID, NewCommandID: newID, CorrelationID: pick(correlationID, commandID), Timeout: a.timeout})
+			CommandID: commandID, NewCommandID: newID, CorrelationID: pick(correlationID, commandID), Timeout: timeout})
 		ids = append(ids, id)
 	}
 	if pb {

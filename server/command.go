@@ -60,6 +60,11 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
 		return
 	}
+	timeout, err := a.requestTimeout(r)
+	if err != nil {
+		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
+		return
+	}
 	bp, err := a.readBody(r)
 	if err != nil {
 		status, code, msg := bodyError(err)
@@ -71,7 +76,7 @@ func (a *api) command(w http.ResponseWriter, r *http.Request) {
 		a.commandError(w, pb, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("command %q: %s", name, msg))
 		return
 	}
-	cmd := actors.Command{AggregateType: typ, AggregateID: id, Name: name, Payload: *bp, Timeout: a.timeout,
+	cmd := actors.Command{AggregateType: typ, AggregateID: id, Name: name, Payload: *bp, Timeout: timeout,
 		CommandID: r.Header.Get("Idempotency-Key"), CorrelationID: r.Header.Get("X-Correlation-ID")}
 	ctx := r.Context()
 	if pb {

@@ -39,6 +39,7 @@ var (
 	pType    = param{name: "type", in: "path", desc: "aggregate type, as GET /v1/types lists", typ: "string", example: "dogschool.Dog", required: true}
 	pID      = param{name: "id", in: "path", desc: "aggregate id: a UUID, or a name that stands for the name-based UUID within the type", typ: "string", example: "fido", required: true}
 	pCommand = param{name: "command", in: "path", desc: "command name", typ: "string", example: "register", required: true}
+	pTimeout = param{name: TimeoutHeader, in: "header", desc: "a deadline shorter than the server's --request-timeout, as a Go duration: the server answers 504 (or 503 moved in a cluster) before it, so a caller can tell a late node from a dead one", typ: "string", example: "1.5s"}
 )
 
 // apiOperations is every documented route.
@@ -57,7 +58,7 @@ var apiOperations = []operation{
 		{name: "types", in: "query", desc: "comma-separated event types to keep; the others' positions are passed (next)", typ: "string", example: "bank.Deposited"},
 	}, ok: "{\"partition\",\"partitions\",\"head\",\"next\",\"notifications\":[...]}"},
 	{pattern: "GET /v1/projections", id: "projections", summary: "Each projection's position, head, lag, handled, failures, retrying and last error, per partition", tag: "projections", ok: "{\"projections\":[...]}"},
-	{pattern: "GET /v1/{type}/{id}", id: "state", summary: "An aggregate's state", tag: "aggregates", params: []param{pType, pID,
+	{pattern: "GET /v1/{type}/{id}", id: "state", summary: "An aggregate's state", tag: "aggregates", params: []param{pType, pID, pTimeout,
 		{name: "version", in: "query", desc: "the state as it was at this version", typ: "integer", example: "1"}}, ok: "{\"id\",\"type\",\"version\",\"data\"}"},
 	{pattern: "GET /v1/{type}/{id}/events", id: "events", summary: "An aggregate's stored events, decoded; 410 for a shredded subject", tag: "aggregates", params: []param{pType, pID,
 		{name: "from", in: "query", desc: "first version (default 1)", typ: "integer", example: "1"},
@@ -65,9 +66,10 @@ var apiOperations = []operation{
 		ok: "{\"id\",\"type\",\"events\":[{\"version\",\"type\",\"schema_version\",\"time\",\"data\",\"correlation_id\",\"causation_id\",\"writer\"}]}"},
 	{pattern: "POST /v1/{type}/{id}/{command}", id: "command", summary: "Send a command to an aggregate", tag: "aggregates", params: []param{pType, pID, pCommand,
 		{name: "Idempotency-Key", in: "header", desc: "the command id: a retry with the same key (same command and body) gets the first reply; the same key with another command or body is 422 idempotency_key_reused", typ: "string", example: "k-1"},
-		{name: "X-Correlation-ID", in: "header", desc: "recorded on every event (made when absent, echoed back)", typ: "string", example: "c-1"}},
+		{name: "X-Correlation-ID", in: "header", desc: "recorded on every event (made when absent, echoed back)", typ: "string", example: "c-1"},
+		pTimeout},
 		body: "the command as JSON", ok: "{\"id\",\"version\",\"position\",\"duplicate\",\"result\"}"},
-	{pattern: "POST /v1/commands", id: "commands", summary: "A batch of commands, each answered on its own", tag: "aggregates",
+	{pattern: "POST /v1/commands", id: "commands", summary: "A batch of commands, each answered on its own", tag: "aggregates", params: []param{pTimeout},
 		body: "{\"commands\":[{\"type\",\"id\",\"command\",\"payload\",\"command_id\",\"correlation_id\"}]} (or a protobuf CommandBatch)", ok: "{\"replies\":[...]}"},
 	{pattern: "GET /v1/cluster", id: "cluster", summary: "The cluster's members and partition owners (in a cluster only)", tag: "cluster", ok: "the cluster view"},
 	{pattern: "GET /v1/admin/verify", id: "verify", summary: "Check the hash chain of an aggregate or a log partition", tag: "admin", admin: true, params: []param{

@@ -30,7 +30,12 @@ func (a *api) state(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+	timeout, err := a.requestTimeout(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	st, err := a.sys.State(ctx, typ, id, version)
 	if err != nil {
