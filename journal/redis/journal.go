@@ -286,6 +286,10 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 	}
 	for {
 		head, err := j.Head(ctx, part)
+		if err != nil && deadlineHit(ctx, err) {
+			<-ctx.Done()
+			return head, ctx.Err()
+		}
 		if err != nil || head > after {
 			return head, err
 		}
@@ -302,11 +306,10 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 		err = j.tail.XRead(ctx, &goredis.XReadArgs{
 			Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: 1, Block: block,
 		}).Err()
-		var ne net.Error
 		switch {
 		case ctx.Err() != nil:
 			return head, ctx.Err()
-		case errors.As(err, &ne) && ne.Timeout() && deadlineNear(ctx):
+		case deadlineHit(ctx, err):
 			<-ctx.Done()
 			return head, ctx.Err()
 		case err == nil, errors.Is(err, goredis.Nil):
@@ -314,6 +317,13 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 			return head, fmt.Errorf("redis journal: wait on partition %d after %d: %w", part, after, j.readErr(err))
 		}
 	}
+}
+
+// deadlineHit says that err is the socket's read deadline, which is the
+// context's: the context is about to report its own end.
+func deadlineHit(ctx context.Context, err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() && deadlineNear(ctx)
 }
 
 func deadlineNear(ctx context.Context) bool {
