@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -12,16 +14,19 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/domain"
+	"github.com/factum-dev/factum/examples"
 )
 
 // TestClusterBankTransfers runs 1,000 random transfers across three nodes
 // (the transfer process manager runs per partition on the partition's
 // owner, its commands routed to the accounts' owners) and kills one node
-// part way: money is conserved, every transfer ends final, and the log
-// shows each transfer's money moved exactly once.
+// part way: money is conserved, every transfer ends final, the log shows
+// each transfer's money moved exactly once, and the balances read model
+// equals the balances rebuilt from the log.
 func TestClusterBankTransfers(t *testing.T) {
 	c := startCluster(t, 3, 16)
 	require.Eventually(t, func() bool { _, ok := c.ownedOnce(c.nodes...); return ok }, 5*time.Second, 20*time.Millisecond)
@@ -170,4 +175,48 @@ func TestClusterBankTransfers(t *testing.T) {
 	}
 	t.Logf("transfers: %v", count)
 	require.Positive(t, count["completed"])
+
+	// The balances read model (a projection run per partition by its
+	// owner, committed with its checkpoints in Redis) equals the balances
+	// rebuilt from the log, once caught up.
+	rebuilt := map[string]float64{}
+	for _, n := range log {
+		var e struct {
+			Amount int64 `json:"amount"`
+		}
+		switch n.Type {
+		case "bank.Opened", "bank.Deposited", "bank.Withdrawn":
+			require.NoError(t, json.Unmarshal(n.Data, &e), "%s at partition %d position %d", n.Type, n.Partition, n.Position)
+		default:
+			continue
+		}
+		if n.Type == "bank.Withdrawn" {
+			e.Amount = -e.Amount
+		}
+		rebuilt[n.AggregateID.String()] += float64(e.Amount)
+	}
+	require.Len(t, rebuilt, accounts)
+	var got map[string]float64
+	caughtUp := assert.Eventually(t, func() bool {
+		res, err := c.http.Get("http://" + live[0].addr + examples.BalancesPath)
+		if err != nil {
+			return false
+		}
+		var body struct {
+			Balances map[string]float64 `json:"balances"`
+		}
+		if err := jsonDecode(res, &body); err != nil || res.StatusCode != http.StatusOK {
+			return false
+		}
+		got = body.Balances
+		return maps.Equal(got, rebuilt)
+	}, time.Minute, 50*time.Millisecond, "the balances read model equals the log's")
+	if !caughtUp {
+		for id, want := range rebuilt {
+			if v, ok := got[id]; !ok || v != want {
+				t.Logf("account %s: read model %v (present %v), log %v", id, v, ok, want)
+			}
+		}
+		t.FailNow()
+	}
 }

@@ -78,7 +78,7 @@
 // once per test binary) on loopback against a real redis-server: start-up
 // ownership and routing, kill -9 under load, SIGSTOP past the leases, a
 // rolling restart, a fourth node joining, bank transfers with a node
-// killed. Each checks that every acknowledged command is in the journal
+// killed (whose balances read model must equal the log's). Each checks that every acknowledged command is in the journal
 // exactly once and that the writers' epochs never go back in any
 // partition's log.
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/eventlog/httplog"
+	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/examples/bank"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/server"
@@ -58,17 +59,24 @@ func TestAPITransfersAndProjections(t *testing.T) {
 	require.Eventually(t, func() bool {
 		r := s.get(t, "/v1/projections")
 		ps := r.body["projections"].([]any)
-		if len(ps) != 2 {
+		if len(ps) != 4 { // two partitions each
 			return false
 		}
 		for _, p := range ps {
 			p := p.(map[string]any)
-			if p["projection"] != bank.TransferProcessName || p["position_lag"].(float64) != 0 || p["time_lag_ms"].(float64) != 0 {
+			if name := p["projection"]; name != bank.TransferProcessName && name != bank.BalancesName {
+				return false
+			}
+			if p["position_lag"].(float64) != 0 || p["time_lag_ms"].(float64) != 0 {
 				return false
 			}
 		}
 		return true
 	}, 10*time.Second, 5*time.Millisecond)
+	// The balances read model, caught up, equals the accounts.
+	r = s.get(t, examples.BalancesPath)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Equal(t, map[string]any{alice.body["id"].(string): 40.0, bob.body["id"].(string): 60.0}, r.body["balances"])
 
 	r = s.get(t, "/v1/log?partition=0&start=1&limit=1")
 	require.Equal(t, http.StatusOK, r.status, r.body)

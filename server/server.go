@@ -134,6 +134,11 @@ func (s *Server) App() *app.Application { return s.app }
 // pipeline).
 func (s *Server) Journal() journal.Journal { return s.j }
 
+// Checkpoints is the projections' checkpoint store (a
+// *redisprojection.Store when the server runs on Redis; nil: in memory,
+// per runner).
+func (s *Server) Checkpoints() projections.CheckpointStore { return s.st.Checkpoints }
+
 // Pipeline is the storage pipeline (its Cipher and Chain are nil when
 // encryption or hash chaining is off).
 func (s *Server) Pipeline() *pipeline.Pipeline { return s.pipe }
