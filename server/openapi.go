@@ -71,6 +71,7 @@ var apiOperations = []operation{
 		body: "the command as JSON", ok: "{\"id\",\"version\",\"position\",\"duplicate\",\"result\"}"},
 	{pattern: "POST /v1/commands", id: "commands", summary: "A batch of commands, each answered on its own", tag: "aggregates", params: []param{pTimeout},
 		body: "{\"commands\":[{\"type\",\"id\",\"command\",\"payload\",\"command_id\",\"correlation_id\"}]} (or a protobuf CommandBatch)", ok: "{\"replies\":[...]}"},
+	{pattern: "GET /v1/bank/balances", id: "bankBalances", summary: "The bank example's balances read model (node run: examples.Host)", tag: "projections", ok: "{\"balances\":{\"<account uuid>\":<balance>}}"},
 	{pattern: "GET /v1/cluster", id: "cluster", summary: "The cluster's members and partition owners (in a cluster only)", tag: "cluster", ok: "the cluster view"},
 	{pattern: "GET /v1/admin/verify", id: "verify", summary: "Check the hash chain of an aggregate or a log partition", tag: "admin", admin: true, params: []param{
 		{name: "partition", in: "query", desc: "the partition to verify", typ: "integer", example: "0"},
