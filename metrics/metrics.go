@@ -11,18 +11,15 @@ import (
 
 // Metrics are factum's metrics, registered with one Registerer.
 type Metrics struct {
-	commands        *prometheus.CounterVec
-	commandDuration *prometheus.HistogramVec
+	commands *commandsCollector
 
 	activations        *prometheus.CounterVec
 	activationDuration *prometheus.HistogramVec
 	passivations       *prometheus.CounterVec
 	snapshots          *prometheus.CounterVec
 
-	appends        *prometheus.CounterVec
-	appendOK       prometheus.Counter
+	appends        *appendsCollector
 	appendDuration prometheus.Histogram
-	appendedEvents prometheus.Counter
 	appendBatch    prometheus.Histogram
 
 	httpRequests *prometheus.CounterVec
@@ -41,15 +38,7 @@ func newDurationBuckets() []float64 { return prometheus.ExponentialBucketsRange(
 func New(reg prometheus.Registerer) (*Metrics, error) {
 	durationBuckets := newDurationBuckets()
 	m := &Metrics{
-		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "factum_commands_total",
-			Help: "Commands dispatched to aggregates, by aggregate type, command and result (ok or the error code).",
-		}, []string{"type", "command", "result"}),
-		commandDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "factum_command_duration_seconds",
-			Help:    "Time from dispatch to reply of a command, by aggregate type and command.",
-			Buckets: durationBuckets,
-		}, []string{"type", "command"}),
+		commands: newCommandsCollector(durationBuckets),
 		activations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "factum_activations_total",
 			Help: "Loads of an aggregate's state from its snapshot and events (activations and reloads), by aggregate type and result.",
@@ -67,18 +56,11 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "factum_snapshots_total",
 			Help: "Snapshots taken, by aggregate type and result (ok, failed, dropped).",
 		}, []string{"type", "result"}),
-		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "factum_journal_appends_total",
-			Help: "Journal appends, by result (ok, conflict, fenced, outcome_unknown, unavailable, closed, error).",
-		}, []string{"result"}),
+		appends: newAppendsCollector(),
 		appendDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "factum_journal_append_duration_seconds",
 			Help:    "Time of one append-script call of the Redis journal (a group commit: its appends all wait for it); the memory journal's appends are not timed.",
 			Buckets: durationBuckets,
-		}),
-		appendedEvents: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "factum_journal_appended_events_total",
-			Help: "Events appended to the journal.",
 		}),
 		appendBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "factum_journal_batch_appends",
@@ -97,15 +79,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		status: newStatusCollector(),
 		reg:    reg,
 	}
-	m.appendOK = m.appends.WithLabelValues("ok")
 	version, commit := buildVersion()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "factum_build_info",
 		Help: "Always 1; the labels say which build of factum runs.",
 	}, []string{"version", "commit", "goversion"})
 	build.WithLabelValues(version, commit, runtime.Version()).Set(1)
-	for _, c := range []prometheus.Collector{m.commands, m.commandDuration, m.activations, m.activationDuration,
-		m.passivations, m.snapshots, m.appends, m.appendDuration, m.appendedEvents, m.appendBatch,
+	for _, c := range []prometheus.Collector{m.commands, m.activations, m.activationDuration,
+		m.passivations, m.snapshots, m.appends, m.appendDuration, m.appendBatch,
 		m.httpRequests, m.httpDuration, m.status, build} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrRegister, err)
