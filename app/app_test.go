@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/app/historytest"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/internal/countertest"
 	"github.com/factum-dev/factum/journal"
@@ -251,4 +252,66 @@ func TestNotificationLogSelectEvents(t *testing.T) {
 	assert.JSONEq(t, `{"by":1}`, string(stored[2].Data), "Select gives the stored bytes")
 	_, err = nlog.SelectPartitionEvents(ctx(t), p, 1, 5000)
 	require.Error(t, err, "over the maximum limit")
+}
+
+// TestHistoryReaderConformance holds the reference reader (the snapshot,
+// then the records) to the suite, on the memory stores.
+func TestHistoryReaderConformance(t *testing.T) {
+	historytest.Run(t, func(t *testing.T) (journal.Journal, snapshots.Store, app.HistoryReader) {
+		j, err := jmemory.New(jmemory.Config{})
+		require.NoError(t, err)
+		s := smemory.New()
+		return j, s, app.NewHistoryReader(j, s)
+	})
+}
+
+// countingHistory counts the reads of a HistoryReader.
+type countingHistory struct {
+	app.HistoryReader
+	reads int
+}
+
+func (c *countingHistory) ReadHistory(ctx context.Context, id uuid.UUID, maxVersion uint64) (domain.Snapshot, bool, []journal.Record, error) {
+	c.reads++
+	return c.HistoryReader.ReadHistory(ctx, id, maxVersion)
+}
+
+// noLatest is a snapshot store whose Latest must not be called.
+type noLatest struct {
+	snapshots.Store
+	t *testing.T
+}
+
+func (n noLatest) Latest(context.Context, uuid.UUID, uint64) (domain.Snapshot, error) {
+	n.t.Error("Latest called although the application has a HistoryReader")
+	return domain.Snapshot{}, snapshots.ErrNotFound
+}
+
+// TestRebuildWithHistoryReader checks that an application with a
+// HistoryReader rebuilds aggregates with one read of it (and no Latest of
+// its own), to the same state and version as one without, at the latest
+// version and at older ones, with snapshots and without.
+func TestRebuildWithHistoryReader(t *testing.T) {
+	e := newEnv(t, app.SnapshotEvery(4))
+	reads := &countingHistory{HistoryReader: app.NewHistoryReader(e.journal, e.snaps)}
+	with, err := app.New(app.Config{Registry: e.app.Registry(), Journal: e.journal, Snapshots: noLatest{e.snaps, t}, History: reads})
+	require.NoError(t, err)
+	defer with.Close()
+	counters, err := app.NewRepository(with, countertest.Type, func() *Counter { return &Counter{} }, app.SnapshotEvery(4))
+	require.NoError(t, err)
+	for _, n := range []int{1, 3, 4, 10} {
+		c := e.newCounter(t, n)
+		for v := uint64(0); v <= uint64(n); v++ {
+			want, err := e.counters.GetAt(ctx(t), c.ID(), v)
+			require.NoError(t, err)
+			before := reads.reads
+			got, err := counters.GetAt(ctx(t), c.ID(), v)
+			require.NoError(t, err)
+			assert.Equal(t, 1, reads.reads-before, "reads of the history reader")
+			assert.Equal(t, want.Version(), got.Version(), "counter of %d events at version %d", n, v)
+			assert.Equal(t, want.Value, got.Value, "counter of %d events at version %d", n, v)
+		}
+	}
+	_, err = counters.Get(ctx(t), uuid.New())
+	require.ErrorIs(t, err, app.ErrAggregateNotFound)
 }

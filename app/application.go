@@ -48,6 +48,24 @@ type Config struct {
 	MaxSelectLimit int
 	// Logger receives the application's logs. Nil discards them.
 	Logger *slog.Logger
+	// History, when set, reads an aggregate's latest snapshot and the
+	// records after it in one request (see HistoryReader); it must read
+	// the same Journal and Snapshots. Nil: the snapshot, then the records.
+	History HistoryReader
+}
+
+// HistoryReader is an optional port: it reads what an aggregate is
+// rebuilt from in one request, which a journal and a snapshot store on the
+// same server can do (app/redishistory, for Redis). Rebuilding an
+// aggregate otherwise reads its latest snapshot, then the events after it:
+// two round trips per activation.
+type HistoryReader interface {
+	// ReadHistory returns aggregate id's stored snapshot with the highest
+	// version at most maxVersion (0: any), with found false when there is
+	// none, and the aggregate's records after the snapshot's version (all
+	// of them when none was found) up to maxVersion (0: to the last). The
+	// snapshot and the records are as stored: before the transforms.
+	ReadHistory(ctx context.Context, id uuid.UUID, maxVersion uint64) (snap domain.Snapshot, found bool, records []journal.Record, err error)
 }
 
 func (c *Config) setDefaults() {
@@ -307,7 +325,25 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 		blank = newFn()
 		want, _ = a.cfg.Registry.AggregateName(blank)
 	}
-	snap, err := a.snapshots.Latest(ctx, id, version)
+	var snap domain.Snapshot
+	var err error
+	// read holds the records after the snapshot (all of them without
+	// one), when the history reader read them with it (haveRead).
+	var read []journal.Record
+	haveRead := false
+	if h := a.cfg.History; h != nil {
+		haveRead = true
+		var found bool
+		snap, found, read, err = h.ReadHistory(ctx, id, version)
+		switch {
+		case err != nil:
+			return Loaded{}, fmt.Errorf("app: load aggregate %s: %w", id, err)
+		case !found:
+			err = fmt.Errorf("app: aggregate %s: %w", id, snapshots.ErrNotFound)
+		}
+	} else {
+		snap, err = a.snapshots.Latest(ctx, id, version)
+	}
 	if err == nil {
 		if want != "" && snap.Type != want {
 			return Loaded{}, &WrongTypeError{ID: id, Want: want, Stored: snap.Type}
@@ -323,7 +359,7 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 	default:
 		// A snapshot is an optimisation: without one, replay all events.
 		a.cfg.Logger.Warn("snapshot not usable, replaying all events", "aggregate", id, "err", err)
-		agg, headers = nil, nil
+		agg, headers, read, haveRead = nil, nil, nil, false
 	}
 	from := uint64(1)
 	if agg != nil {
@@ -347,7 +383,12 @@ func (a *Application) Rebuild(ctx context.Context, id uuid.UUID, version uint64,
 				commands = append(commands, Caused{ID: e.Meta.CausationID, Version: e.Version, Hash: e.Meta.Extra[MetaCommandHash]})
 			}
 		}
-		if _, err = a.events.ReplayAs(ctx, want, agg, id, from, version, visit); err != nil {
+		if haveRead {
+			_, err = a.events.ReplayRecordsAs(ctx, want, agg, id, read, visit)
+		} else {
+			_, err = a.events.ReplayAs(ctx, want, agg, id, from, version, visit)
+		}
+		if err != nil {
 			var wt *journal.WrongTypeError
 			if errors.As(err, &wt) {
 				return Loaded{}, &WrongTypeError{ID: id, Want: wt.Want, Stored: wt.Stored}
@@ -402,4 +443,40 @@ func (a *Application) Close() error {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// NewHistoryReader returns a HistoryReader that reads the snapshot from
+// s, then the records from j: what the application does without one, in
+// two requests. It is the reference that app/historytest holds every
+// HistoryReader to.
+func NewHistoryReader(j journal.Journal, s snapshots.Store) HistoryReader {
+	return twoReads{j: j, s: s}
+}
+
+type twoReads struct {
+	j journal.Journal
+	s snapshots.Store
+}
+
+func (r twoReads) ReadHistory(ctx context.Context, id uuid.UUID, maxVersion uint64) (domain.Snapshot, bool, []journal.Record, error) {
+	snap, err := r.s.Latest(ctx, id, maxVersion)
+	found := err == nil
+	switch {
+	case found:
+	case errors.Is(err, snapshots.ErrNotFound):
+	default:
+		return domain.Snapshot{}, false, nil, err
+	}
+	from := uint64(1)
+	if found {
+		from = snap.Version + 1
+	}
+	if maxVersion != 0 && from > maxVersion {
+		return snap, found, nil, nil
+	}
+	records, err := r.j.Read(ctx, id, from, maxVersion)
+	if err != nil {
+		return domain.Snapshot{}, false, nil, err
+	}
+	return snap, found, records, nil
 }

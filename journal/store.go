@@ -197,8 +197,17 @@ func (s *EventStore) Replay(ctx context.Context, a domain.Aggregate, id uuid.UUI
 // nothing applied.
 func (s *EventStore) ReplayAs(ctx context.Context, aggregateType string, a domain.Aggregate, id uuid.UUID, from, to uint64, visit func(*domain.Envelope)) (int, error) {
 	records, err := s.journal.Read(ctx, id, from, to)
-	if err != nil || len(records) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	return s.ReplayRecordsAs(ctx, aggregateType, a, id, records, visit)
+}
+
+// ReplayRecordsAs is ReplayAs on records already read from the journal
+// (the aggregate's records after a's version, in version order).
+func (s *EventStore) ReplayRecordsAs(ctx context.Context, aggregateType string, a domain.Aggregate, id uuid.UUID, records []Record, visit func(*domain.Envelope)) (int, error) {
+	if len(records) == 0 {
+		return 0, nil
 	}
 	if aggregateType != "" && records[0].Version == 1 {
 		if stored := records[0].Headers[HeaderAggregateType]; stored != "" && stored != aggregateType {

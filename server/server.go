@@ -87,13 +87,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.st = st
-	s.pipe, err = cfg.Storage.Build(pipeline.Deps{Journal: m.Journal(st.Journal), KeyStore: st.Keys})
+	metered := m.Journal(st.Journal)
+	s.pipe, err = cfg.Storage.Build(pipeline.Deps{Journal: metered, KeyStore: st.Keys})
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	s.j = s.pipe.Journal
+	var history app.HistoryReader
+	if s.j == metered {
+		history = st.History // no journal wrapper reads the records itself
+	}
 	s.app, err = app.New(app.Config{Registry: domain.NewRegistry(), Journal: s.j, Snapshots: st.Snapshots,
-		Transforms: s.pipe.Transforms, SnapshotTransforms: s.pipe.SnapshotTransforms, Logger: cfg.Logger})
+		Transforms: s.pipe.Transforms, SnapshotTransforms: s.pipe.SnapshotTransforms, Logger: cfg.Logger, History: history})
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/factum-dev/factum/app"
+	"github.com/factum-dev/factum/app/redishistory"
 	"github.com/factum-dev/factum/internal/redisconn"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
@@ -33,6 +35,11 @@ type Stores struct {
 	// Close closes what the stores share (a Redis client), after the
 	// journal and the snapshot store; nil: nothing.
 	Close func() error
+	// History reads an aggregate's latest snapshot and the events after
+	// it in one request (nil: the snapshot, then the events). The server
+	// uses it unless the storage pipeline wraps the journal (a hash
+	// chain checks the records it reads).
+	History app.HistoryReader
 }
 
 // MemoryStores returns in-memory stores with a log of partitions
@@ -81,7 +88,11 @@ func openStores(ctx context.Context, cfg *Config, log *slog.Logger, fence jredis
 	if err != nil {
 		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
 	}
-	return &Stores{Journal: j, Snapshots: st, Keys: keys, Checkpoints: cps, Close: client.Close}, nil
+	history, err := redishistory.New(j, st)
+	if err != nil {
+		return nil, errors.Join(err, client.Close(), j.Close(), st.Close())
+	}
+	return &Stores{Journal: j, Snapshots: st, Keys: keys, Checkpoints: cps, Close: client.Close, History: history}, nil
 }
 
 func (s *Stores) close() error {

@@ -31,6 +31,7 @@ type Journal struct {
 	fencedS script
 	multiS  script
 	readS   script
+	afterS  script
 	leaseS  leaseScripts
 	com     *committer
 
@@ -53,7 +54,7 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 	}
 	j := &Journal{cfg: cfg, keys: newKeys(cfg.KeyPrefix, cfg.Partitions),
 		appendS: newScript(appendScript), fencedS: newScript(fencedAppendScript), multiS: newScript(multiAppendScript), readS: newScript(readScript),
-		leaseS: newLeaseScripts(), client: client}
+		afterS: newScript(readAfterScript), leaseS: newLeaseScripts(), client: client}
 	switch c := client.(type) {
 	case *goredis.ClusterClient:
 		j.cluster = c
@@ -88,7 +89,7 @@ func (j *Journal) open(ctx context.Context) error {
 			want, j.cfg.KeyPrefix, got, ErrPartitionsMismatch)
 	}
 	load := func(ctx context.Context, c *goredis.Client) error {
-		for _, s := range []script{j.appendS, j.fencedS, j.multiS, j.readS, j.leaseS.acquire, j.leaseS.renew, j.leaseS.release} {
+		for _, s := range []script{j.appendS, j.fencedS, j.multiS, j.readS, j.afterS, j.leaseS.acquire, j.leaseS.renew, j.leaseS.release} {
 			if err := s.Load(ctx, c).Err(); err != nil {
 				return err
 			}
@@ -197,6 +198,72 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 		}
 	}
 	return out, nil
+}
+
+// HashTag returns the hash tag of aggregate id's keys, "{pN}" for its
+// partition N: a key of another store that carries it, after the same
+// key prefix, is in the same Redis Cluster slot as the aggregate's events
+// (ReadAfter needs one).
+func (j *Journal) HashTag(id uuid.UUID) string {
+	return "{p" + strconv.Itoa(journal.PartitionOf(id, j.cfg.Partitions)) + "}"
+}
+
+// KeyPrefix returns the prefix of the journal's keys.
+func (j *Journal) KeyPrefix() string { return j.cfg.KeyPrefix }
+
+// ReadAfter reads, in one round trip (one script), the member of the
+// sorted set zkey with the highest score at most maxVersion (0: any), and
+// aggregate id's records after that score up to maxVersion (0: all), or
+// all its records up to maxVersion when the set has no such member (found
+// is then false). The scores of zkey are versions of the aggregate (a
+// snapshot store beside the journal keeps such a set) and zkey must carry
+// the aggregate's hash tag (HashTag), so that the script runs on one slot.
+func (j *Journal) ReadAfter(ctx context.Context, id uuid.UUID, zkey string, maxVersion uint64) (member []byte, found bool, records []journal.Record, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, nil, err
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, false, nil, err
+	}
+	if !strings.Contains(zkey, j.HashTag(id)) {
+		return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s after the versions in %q: the key lacks the aggregate's hash tag %s: %w",
+			id, zkey, j.HashTag(id), ErrConfig)
+	}
+	max := "+inf"
+	if maxVersion > 0 {
+		max = strconv.FormatUint(maxVersion, 10)
+	}
+	part := journal.PartitionOf(id, j.cfg.Partitions)
+	keys := []string{j.keys.aggregate(part, id), j.keys.parts[part].log, zkey}
+	vals, err := j.afterS.Run(ctx, j.client, keys, max, maxVersion).Slice()
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s after the versions in %q up to %d: %w", id, zkey, maxVersion, j.readErr(err))
+	}
+	if len(vals) < 2 {
+		return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s after the versions in %q: short reply: %w", id, zkey, journal.ErrCorrupt)
+	}
+	if m, _ := vals[0].(string); m != "" {
+		member, found = []byte(m), true
+	}
+	score, _ := vals[1].(string)
+	after, perr := strconv.ParseUint(score, 10, 64)
+	if perr != nil {
+		return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s after the versions in %q: score %q is not a version: %w", id, zkey, score, journal.ErrCorrupt)
+	}
+	from := after + 1
+	vals = vals[2:]
+	records = make([]journal.Record, len(vals))
+	for i, v := range vals {
+		s, _ := v.(string)
+		if records[i], err = decodeString(s); err != nil {
+			return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s version %d: %w", id, from+uint64(i), err)
+		}
+		if records[i].AggregateID != id || records[i].Version != from+uint64(i) {
+			return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s version %d: found aggregate %s version %d: %w",
+				id, from+uint64(i), records[i].AggregateID, records[i].Version, journal.ErrCorrupt)
+		}
+	}
+	return member, found, records, nil
 }
 
 // readErr is ErrClosed after Close, else the error of a failed read.

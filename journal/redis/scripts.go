@@ -82,10 +82,34 @@ return out
 //
 //	KEYS[1] the aggregate, KEYS[2] the log
 const readScript = `
+local from = tonumber(ARGV[1])
+local out = {}
+` + readLoop
+
+// readAfterScript is readScript after a version found in a sorted set
+// scored by versions (a snapshot store's set): it returns the member with
+// the highest score at most ARGV[1] ('+inf': any), or an empty string when
+// there is none, and its score ('0' when none), then the aggregate's events
+// after that score up to ARGV[2] (0: to the end).
+//
+//	KEYS[1] the aggregate, KEYS[2] the log, KEYS[3] the sorted set
+const readAfterScript = `
+local found = redis.call('ZREVRANGEBYSCORE', KEYS[3], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+local out = {'', '0'}
+if #found > 0 then
+  out[1] = found[1]
+  out[2] = found[2]
+end
+local from = tonumber(out[2]) + 1
+` + readLoop
+
+// readLoop appends to out the events of aggregate KEYS[1] with versions
+// from..ARGV[2] (0: to the end), read from the log KEYS[2].
+const readLoop = `
 local stop = tonumber(ARGV[2])
 if stop == 0 then stop = -1 else stop = stop - 1 end
-local pos = redis.call('LRANGE', KEYS[1], tonumber(ARGV[1]) - 1, stop)
-local out = {}
+if stop ~= -1 and stop < from - 1 then return out end
+local pos = redis.call('LRANGE', KEYS[1], from - 1, stop)
 local i = 1
 while i <= #pos do
   local first = tonumber(pos[i])

@@ -48,8 +48,11 @@ func New(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// key returns the sorted set of aggregate id's snapshots.
-func (s *Store) key(id uuid.UUID) string {
+// Key returns the sorted set of aggregate id's snapshots: members are
+// stored snapshots (see Decode), scored by their versions. With
+// Partitions set it carries the hash tag {pN} of the aggregate's
+// partition N, as the Redis journal's keys of the aggregate do.
+func (s *Store) Key(id uuid.UUID) string {
 	h := hex.EncodeToString(id[:])
 	if s.cfg.Partitions > 0 {
 		p := storage.PartitionOf(id, s.cfg.Partitions)
@@ -87,7 +90,7 @@ func (s *Store) Save(ctx context.Context, snap domain.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("redis snapshot store: encode aggregate %s version %d: %w", snap.AggregateID, snap.Version, err)
 	}
-	key := s.key(snap.AggregateID)
+	key := s.Key(snap.AggregateID)
 	v := strconv.FormatUint(snap.Version, 10)
 	_, err = s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		p.ZRemRangeByScore(ctx, key, v, v)
@@ -115,21 +118,33 @@ func (s *Store) Latest(ctx context.Context, id uuid.UUID, maxVersion uint64) (do
 	if maxVersion > 0 {
 		max = strconv.FormatUint(maxVersion, 10)
 	}
-	vals, err := s.client.ZRevRangeByScore(ctx, s.key(id), &goredis.ZRangeBy{Max: max, Min: "-inf", Count: 1}).Result()
+	vals, err := s.client.ZRevRangeByScore(ctx, s.Key(id), &goredis.ZRangeBy{Max: max, Min: "-inf", Count: 1}).Result()
 	if err != nil {
 		return domain.Snapshot{}, fmt.Errorf("redis snapshot store: latest of aggregate %s at or below %d: %w", id, maxVersion, s.wrap(err))
 	}
 	if len(vals) == 0 {
 		return domain.Snapshot{}, fmt.Errorf("redis snapshot store: aggregate %s at or below version %d: %w", id, maxVersion, snapshots.ErrNotFound)
 	}
+	return s.Decode(id, []byte(vals[0]))
+}
+
+// Decode decodes a member of aggregate id's sorted set (Key).
+func (s *Store) Decode(id uuid.UUID, member []byte) (domain.Snapshot, error) {
 	var st factumpb.StoredSnapshot
-	if err := proto.Unmarshal([]byte(vals[0]), &st); err != nil {
+	if err := proto.Unmarshal(member, &st); err != nil {
 		return domain.Snapshot{}, fmt.Errorf("redis snapshot store: decode snapshot of aggregate %s: %w", id, err)
 	}
 	return domain.Snapshot{AggregateID: id, Type: st.Type, SchemaVersion: st.SchemaVersion, Version: st.Version,
 		CreatedAt: fromUnixNano(st.CreatedUnixNano), ModifiedAt: fromUnixNano(st.ModifiedUnixNano),
 		Data: st.Data, Headers: st.Headers}, nil
 }
+
+// KeyPrefix returns the prefix of the store's keys.
+func (s *Store) KeyPrefix() string { return s.cfg.KeyPrefix }
+
+// Partitions returns the number of partitions whose hash tags the keys
+// carry (0: each aggregate's keys have a tag of their own).
+func (s *Store) Partitions() int { return s.cfg.Partitions }
 
 func (s *Store) wrap(err error) error {
 	if s.checkOpen() != nil || errors.Is(err, goredis.ErrClosed) {
