@@ -78,6 +78,14 @@ func (s *System) routed(ctx context.Context, r Router, rt *typeRuntime, cmd *com
 	})
 }
 
+// FlushSnapshots waits until the snapshots queued (or being written) of
+// the aggregates whose id matches are written or have failed, or ctx
+// ends. A cluster node calls it in a planned handover before it releases
+// a partition, so that the new owner loads the latest snapshots.
+func (s *System) FlushSnapshots(ctx context.Context, match func(id uuid.UUID) bool) error {
+	return s.snapshots.flush(ctx, match)
+}
+
 // StopActors stops the live actors whose aggregate id matches, each after
 // the messages already in its mailbox, and returns how many. A command
 // sent afterwards activates the aggregate again (from the journal). A

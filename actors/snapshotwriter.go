@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/google/uuid"
@@ -18,10 +19,17 @@ type snapshotWriter struct {
 	mu    sync.RWMutex // guards closed against enqueue
 	done  bool
 	wg    sync.WaitGroup
+
+	// pending counts the jobs queued or being written per aggregate;
+	// changed is closed (and replaced) when one ends (flush).
+	pmu     sync.Mutex
+	pending map[uuid.UUID]int
+	changed chan struct{}
 }
 
 func newSnapshotWriter(s *System) *snapshotWriter {
-	w := &snapshotWriter{sys: s, queue: make(chan snapshotJob, s.cfg.SnapshotQueue)}
+	w := &snapshotWriter{sys: s, queue: make(chan snapshotJob, s.cfg.SnapshotQueue),
+		pending: map[uuid.UUID]int{}, changed: make(chan struct{})}
 	for range s.cfg.SnapshotWriters {
 		w.wg.Add(1)
 		go w.run()
@@ -54,9 +62,13 @@ func (w *snapshotWriter) put(j snapshotJob, typ string, id uuid.UUID, version ui
 	if w.done {
 		return
 	}
+	w.pmu.Lock()
+	w.pending[id]++
+	w.pmu.Unlock()
 	select {
 	case w.queue <- j:
 	default:
+		w.ended(id)
 		w.sys.log.Warn("snapshot dropped: the snapshot queue is full", "type", typ, "id", id, "version", version)
 		if o := w.sys.cfg.Observer; o != nil {
 			o.SnapshotStored(typ, ErrSnapshotDropped)
@@ -83,6 +95,42 @@ func (w *snapshotWriter) run() {
 		}
 		if o := w.sys.cfg.Observer; o != nil {
 			o.SnapshotStored(s.Type, err)
+		}
+		w.ended(s.AggregateID)
+	}
+}
+
+// ended counts a job of aggregate id as no longer pending.
+func (w *snapshotWriter) ended(id uuid.UUID) {
+	w.pmu.Lock()
+	defer w.pmu.Unlock()
+	if w.pending[id]--; w.pending[id] <= 0 {
+		delete(w.pending, id)
+	}
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// flush waits until no job of an aggregate that match selects is queued
+// or being written, or ctx ends.
+func (w *snapshotWriter) flush(ctx context.Context, match func(uuid.UUID) bool) error {
+	for {
+		w.pmu.Lock()
+		waiting := 0
+		for id := range w.pending {
+			if match(id) {
+				waiting++
+			}
+		}
+		changed := w.changed
+		w.pmu.Unlock()
+		if waiting == 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("actors: %d aggregates' snapshots still queued: %w", waiting, ctx.Err())
 		}
 	}
 }

@@ -29,8 +29,9 @@
 // (200 ms) a node hands over the partitions another live member should
 // own, and acquires the free ones it should own. A handover is in order:
 // the node stops taking p's commands, lets the ones in flight finish,
-// stops p's actors and p's projection workers (which save their
-// checkpoints), then releases the lease so that the new owner takes it at
+// stops p's actors, writes the snapshots they queued
+// (actors.System.FlushSnapshots), stops p's projection workers (which save
+// their checkpoints), then releases the lease so that the new owner takes it at
 // its next tick. A crashed node's leases expire and their desired owners
 // take them.
 //

@@ -409,8 +409,8 @@ func (n *Node) drop(p int, why LossReason) {
 }
 
 // handover gives p up in order: no new commands, the ones in flight
-// finish, the actors stop, the workers stop and save their checkpoints,
-// then the lease is released so that the new owner takes it at once.
+// finish, the actors stop, their queued snapshots are written, the
+// workers stop and save their checkpoints, then the lease is released so that the new owner takes it at once.
 func (n *Node) handover(p int, to string) {
 	ps := &n.own.parts[p]
 	ps.busy.Store(true)
@@ -436,6 +436,11 @@ func (n *Node) release(p int, to string) {
 	n.sys.StopActors(n.inPartition(p))
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.DrainTimeout)
 	defer cancel()
+	// The snapshots the drained commands queued are written before the
+	// new owner may load the partition's aggregates.
+	if err := n.sys.FlushSnapshots(ctx, n.inPartition(p)); err != nil {
+		n.log.Warn("cluster: queued snapshots not written at handover; the new owner replays more events", "partition", p, "err", err)
+	}
 	if n.cfg.Partitions != nil {
 		n.cfg.Partitions.Disown(ctx, p, false)
 	}
