@@ -56,6 +56,11 @@
 // the owner the leases then name. Queries (State) go to the owner too, so no node answers
 // with a state it may not have seen the end of.
 //
+// A crypto-shred stops the subject's live actor on every member (Evict,
+// over the internal route EvictPath), not only on the node that served
+// it: the owner's actor holds the decrypted state, and each member drops
+// the subject's cached data key first (Config.OnEvict).
+//
 // Every event records its writer in its metadata's Extra:
 // MetaWriterNode and MetaWriterEpoch.
 //

@@ -89,14 +89,16 @@ type testCluster struct {
 	nodesMu sync.Mutex
 	nodes   []*proc
 	http    *http.Client
+	// env is added to the nodes' environment (FACTUM_* settings).
+	env []string
 }
 
-func startCluster(t testing.TB, n, partitions int) *testCluster {
+func startCluster(t testing.TB, n, partitions int, env ...string) *testCluster {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("multi-node tests start node processes")
 	}
-	c := &testCluster{t: t, redis: redistest.StartServer(t, redistest.Options{}), P: partitions,
+	c := &testCluster{t: t, redis: redistest.StartServer(t, redistest.Options{}), P: partitions, env: env,
 		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
 	for range n {
 		c.add()
@@ -139,6 +141,9 @@ func (c *testCluster) start(p *proc) {
 	cmd := exec.Command(binary(c.t), "run", "--cluster", "--redis", c.redis.URL(), "--partitions", strconv.Itoa(c.P),
 		"--addr", p.addr, "--log-level", "info", "--request-timeout", "5s")
 	cmd.Stdout, cmd.Stderr = f, f
+	if len(c.env) > 0 {
+		cmd.Env = append(os.Environ(), c.env...)
+	}
 	require.NoError(c.t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); _ = f.Close(); close(done) }()

@@ -83,6 +83,10 @@ type Config struct {
 	// Observer, when set, is told of the node's leases, handovers and
 	// forwards (for metrics).
 	Observer Observer
+	// OnEvict, when set, is called with the aggregate id of each Evict,
+	// this node's or a peer's, before the live actor is stopped (the
+	// server drops the subject's cached data key).
+	OnEvict func(id uuid.UUID)
 }
 
 func (c *Config) setDefaults() {

@@ -263,6 +263,7 @@ func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+CommandPath, n.serveCommand)
 	mux.HandleFunc("GET "+StatePath+"{type}/{id}", n.serveState)
+	mux.HandleFunc("POST "+EvictPath+"{id}", n.serveEvict)
 	return mux
 }
 

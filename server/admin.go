@@ -86,7 +86,18 @@ func (a *api) shred(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The key is gone: stop the live actor, whose state was decrypted with
-	// it. A read or command from now on rebuilds it, and fails.
+	// it, on every node of a cluster (the owner is likely another). A read
+	// or command from now on rebuilds it, and fails.
+	if a.s.node != nil {
+		evicted, err := a.s.node.Evict(r.Context(), id)
+		body := map[string]any{"shredded": id.String(), "evicted": evicted}
+		if err != nil {
+			a.s.log.Warn("shred: the live actor may stay on members not reached", "subject", id, "err", err)
+			body["evict_error"] = err.Error()
+		}
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
 	evicted := a.sys.Evict(id)
 	writeJSON(w, http.StatusOK, map[string]any{"shredded": id.String(), "evicted": evicted})
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/factum-dev/factum/cluster"
 	"github.com/factum-dev/factum/internal/redisconn"
 	jredis "github.com/factum-dev/factum/journal/redis"
@@ -67,6 +69,10 @@ func (s *Server) newNode() error {
 	}
 	cc := cluster.Config{NodeID: s.cfg.Cluster.NodeID, Advertise: s.cfg.Cluster.Advertise, Journal: j, Client: client,
 		KeyPrefix: prefix, System: s.sys, Ownership: s.own, Partitions: (*placedRunner)(s), Logger: s.log, Observer: obs}
+	if s.pipe.Cipher != nil {
+		// A shred on any node: this node forgets the subject's data key.
+		cc.OnEvict = func(id uuid.UUID) { s.pipe.Cipher.Forget(id.String()) }
+	}
 	if s.cfg.Cluster.Tuning != nil {
 		s.cfg.Cluster.Tuning(&cc)
 	}

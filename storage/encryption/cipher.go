@@ -339,6 +339,11 @@ func (c *Cipher) Shred(ctx context.Context, subject string) error {
 	return nil
 }
 
+// Forget drops subject's data key from this Cipher's cache: a process
+// told that another one shredded the subject calls it, so that it stops
+// reading the subject's payloads at once.
+func (c *Cipher) Forget(subject string) { c.cache.remove(subject) }
+
 // Rotate rewraps every data key that is not wrapped by the current master
 // key with the current one, and returns how many it rewrapped. No event is
 // rewritten. After Rotate, old master keys can leave the Keyring (when the

@@ -49,8 +49,10 @@
 // Unwrapped data keys are cached in memory (Config.KeyCacheSize). Shred
 // through a Cipher drops the key from that Cipher's cache at once, but
 // another process that has the key cached can read (and write) the
-// subject until its cache drops it or it restarts. Use KeyCacheSize -1
-// where that matters, at the cost of a KeyStore read per payload.
+// subject until its cache drops it, it restarts, or it is told to Forget
+// the subject (a factum cluster tells every member when one shreds). Use
+// KeyCacheSize -1 where that matters, at the cost of a KeyStore read per
+// payload.
 //
 // Shredding hides payloads, not the facts that events happened: types,
 // times and metadata stay. Copies made outside the application (backups
