@@ -18,22 +18,41 @@ type accepted struct {
 	Position uint64 `json:"p,omitempty"`
 	// Hash is the command's fingerprint (see payloadHash).
 	Hash string `json:"h,omitempty"`
+	// sum is idSum(ID): find compares it first, so that a lookup scans
+	// the window's own memory instead of reaching every id's bytes.
+	sum uint64
 }
 
-// dedup remembers the last max accepted command ids of one aggregate,
-// oldest first. It is small, so lookups scan it.
+// idSum is the FNV-1a hash of a command id.
+func idSum(id string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// dedup remembers the last max accepted command ids of one aggregate, in
+// a ring (adding to a full window moves nothing). It is small, so lookups
+// scan it, newest first.
 type dedup struct {
 	max    int
-	recent []accepted
+	recent []accepted // the ring, up to max long
+	start  int        // index of the oldest entry once the ring is full
 }
+
+// at returns the i-th entry, oldest first.
+func (d *dedup) at(i int) *accepted { return &d.recent[(d.start+i)%len(d.recent)] }
 
 func (d *dedup) find(id string) (accepted, bool) {
 	if id == "" {
 		return accepted{}, false
 	}
+	sum := idSum(id)
 	for i := len(d.recent) - 1; i >= 0; i-- {
-		if d.recent[i].ID == id {
-			return d.recent[i], true
+		if a := d.at(i); a.sum == sum && a.ID == id {
+			return *a, true
 		}
 	}
 	return accepted{}, false
@@ -43,22 +62,40 @@ func (d *dedup) add(a accepted) {
 	if a.ID == "" || d.max <= 0 {
 		return
 	}
-	if n := len(d.recent); n > 0 && d.recent[n-1].ID == a.ID {
-		d.recent[n-1] = a // later events of the same command
+	a.sum = idSum(a.ID)
+	if n := len(d.recent); n > 0 && d.at(n-1).ID == a.ID {
+		*d.at(n - 1) = a // later events of the same command
 		return
 	}
-	if len(d.recent) >= d.max {
-		copy(d.recent, d.recent[1:])
-		d.recent = d.recent[:len(d.recent)-1]
+	if len(d.recent) < d.max {
+		// Not full: the ring is in order from index 0.
+		d.recent = append(d.recent, a)
+		return
 	}
-	d.recent = append(d.recent, a)
+	d.recent[d.start] = a // the oldest goes
+	d.start = (d.start + 1) % len(d.recent)
 }
 
 // forget drops id when it is the most recent entry.
 func (d *dedup) forget(id string) {
-	if n := len(d.recent); id != "" && n > 0 && d.recent[n-1].ID == id {
-		d.recent = d.recent[:n-1]
+	n := len(d.recent)
+	if id == "" || n == 0 || d.at(n-1).ID != id {
+		return
 	}
+	d.recent = d.ordered()[:n-1]
+	d.start = 0
+}
+
+// ordered returns the entries oldest first, and leaves the ring in that
+// order (start 0).
+func (d *dedup) ordered() []accepted {
+	if d.start != 0 {
+		out := make([]accepted, 0, cap(d.recent))
+		out = append(out, d.recent[d.start:]...)
+		out = append(out, d.recent[:d.start]...)
+		d.recent, d.start = out, 0
+	}
+	return d.recent
 }
 
 // reset rebuilds the window from a snapshot's header and the events
@@ -66,7 +103,7 @@ func (d *dedup) forget(id string) {
 // Positions are not stored with events, so commands known only from
 // events have position 0.
 func (d *dedup) reset(headers map[string]string, commands []app.Caused) {
-	d.recent = d.recent[:0]
+	d.recent, d.start = d.recent[:0], 0
 	if h := headers[HeaderRecentCommands]; h != "" {
 		var rs []accepted
 		if json.Unmarshal([]byte(h), &rs) == nil {
@@ -85,7 +122,7 @@ func (d *dedup) header() string {
 	if len(d.recent) == 0 {
 		return ""
 	}
-	b, err := json.Marshal(d.recent)
+	b, err := json.Marshal(d.ordered())
 	if err != nil {
 		return ""
 	}
