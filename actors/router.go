@@ -66,14 +66,22 @@ func (r *router) send(id uuid.UUID, msg any) {
 		return
 	}
 	s.mu.RUnlock()
+	// Spawned before the lock is taken, so that an activation storm does
+	// not queue the shard's other senders behind protoactor's spawn; the
+	// rare sender that loses a race to activate the same id stops its
+	// actor, which has taken no message.
+	fresh := &entry{}
+	fresh.pid = r.sys.spawn(r, id, fresh)
 	s.mu.Lock()
 	if e = s.entries[id]; e == nil {
-		e = &entry{}
-		e.pid = r.sys.spawn(r, id, e)
+		e = fresh
 		s.entries[id] = e
 	}
 	e.pending.Add(1)
 	s.mu.Unlock()
+	if e != fresh {
+		r.sys.root.Stop(fresh.pid)
+	}
 	r.sys.root.Send(e.pid, msg)
 }
 

@@ -164,6 +164,43 @@ func TestOneCounterManyCallers(t *testing.T) {
 	}
 }
 
+// TestConcurrentActivation sends the first commands of many passivated
+// aggregates from several callers at once, so that callers race to
+// activate the same aggregate: each has one live actor, every command is
+// applied once, and the system closes (every actor spawned, the losers of
+// a race too, has stopped).
+func TestConcurrentActivation(t *testing.T) {
+	e := newEnv(t)
+	const aggregates, callers = 200, 16
+	ids := make([]uuid.UUID, aggregates)
+	for i := range ids {
+		ids[i] = uuid.New()
+		e.open(ids[i], 0)
+	}
+	e.restart() // the aggregates have no live actor
+	c := ctx(t)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, id := range ids {
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := actors.Send(c, e.sys, counterType, id, Add{By: 1})
+				assert.NoError(t, err)
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, aggregates, e.sys.Live(counterType))
+	for _, id := range ids {
+		assert.Equal(t, callers, e.get(id).Value)
+	}
+	require.NoError(t, e.sys.Close())
+}
+
 // 10,000 aggregates x 10 commands, concurrently: every aggregate's state
 // matches its events.
 func TestManyAggregates(t *testing.T) {
