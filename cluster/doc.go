@@ -96,6 +96,14 @@
 // refused, and its worker resumes from the stored checkpoint. Either way
 // each notification is applied to the read model once.
 //
+// A projection reset (projections.Runner.Reset) on one node clears the
+// read model and the checkpoints of every partition at once; the node
+// then asks every other member to restart the projection's workers in
+// its partitions (RestartProjection, over RestartPath). A worker not
+// restarted, or one whose commit was on its way, finds its next commit
+// refused and resumes from the stored checkpoint: no old position comes
+// back.
+//
 // Caveats: actors.Get reads on the node it is called on (State is routed). Redis is
 // the one coordination point: without it nothing is written. On a 2-core
 // box three nodes do less in total than one (a forward is a second HTTP

@@ -264,6 +264,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("POST "+CommandPath, n.serveCommand)
 	mux.HandleFunc("GET "+StatePath+"{type}/{id}", n.serveState)
 	mux.HandleFunc("POST "+EvictPath+"{id}", n.serveEvict)
+	mux.HandleFunc("POST "+RestartPath+"{name}/restart", n.serveRestart)
 	return mux
 }
 

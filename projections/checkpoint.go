@@ -62,6 +62,18 @@ type FencedTx interface {
 	CommitIf(ctx context.Context, expected, position uint64) error
 }
 
+// ResettableStore is a CheckpointStore that resets a projection in one
+// atomic step: its read model is cleared and its checkpoint in every
+// partition set to 0, so that a fenced commit of a worker that loaded an
+// older checkpoint is refused (Runner.Reset).
+type ResettableStore interface {
+	CheckpointStore
+	// ResetProjection clears projection's read model (what the store
+	// knows of it) and sets its checkpoints in partitions 0 to
+	// partitions-1 to 0.
+	ResetProjection(ctx context.Context, projection string, partitions int) error
+}
+
 type checkpointKey struct {
 	projection string
 	partition  int
@@ -118,4 +130,19 @@ func (s *MemoryCheckpoints) SaveIf(ctx context.Context, projection string, parti
 func movedError(store, projection string, partition int, expected, cur, position uint64) error {
 	return fmt.Errorf("projections: %s: projection %q partition %d: save %d expecting checkpoint %d, but it is %d: %w",
 		store, projection, partition, position, expected, cur, ErrCheckpointMoved)
+}
+
+// ResetProjection implements ResettableStore (the checkpoints only).
+func (s *MemoryCheckpoints) ResetProjection(ctx context.Context, projection string, partitions int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.m {
+		if k.projection == projection {
+			delete(s.m, k)
+		}
+	}
+	return nil
 }

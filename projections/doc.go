@@ -51,6 +51,11 @@
 // transaction: one sent by a stale worker is answered as a duplicate when
 // it is sent again (its id is the notification's).
 //
+// Runner.Reset rebuilds a projection: on a ResettableStore its read model
+// is cleared and its checkpoints set to 0 in one atomic step, which any
+// stale worker's next commit finds moved. A Placed runner restarts its own
+// workers of the projection; Restart does so on the other nodes.
+//
 // # Caveats
 //
 //   - Projection workers and notification actors are plain goroutines

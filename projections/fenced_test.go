@@ -107,3 +107,53 @@ func TestPlacedStaleCommitResumes(t *testing.T) {
 	v, _ := rm.Get(id)
 	require.Equal(t, 10, v, "every Added applied once")
 }
+
+// A reset through one of two Placed runners (a cluster of two): the read
+// model is cleared and rebuilt in the partitions of both, by Restart on
+// the other, or, without it, at the other's next commit, which the reset
+// makes refused.
+func TestPlacedReset(t *testing.T) {
+	for _, restart := range []bool{true, false} {
+		t.Run(map[bool]string{true: "Restart", false: "NextCommit"}[restart], func(t *testing.T) {
+			rng := seed(t)
+			sys := newPartitionedSystem(t, 2)
+			ids, _ := writeCounters(t, sys, rng, 10, 100)
+			rm := projections.NewMemoryReadModel[uuid.UUID, int]()
+			start := func(part int) *projections.Runner {
+				r, err := projections.NewRunner(projections.RunnerConfig{System: sys, Placed: true})
+				require.NoError(t, err)
+				require.NoError(t, r.Add(sumModel("values", rm, projections.Backoff(time.Millisecond, 10*time.Millisecond))))
+				require.NoError(t, r.Start(ctx(t)))
+				t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
+				require.NoError(t, r.StartPartition(ctx(t), part))
+				return r
+			}
+			a, b := start(0), start(1)
+			caughtUp(t, sys, a)
+			caughtUp(t, sys, b)
+			right := func() bool {
+				for _, id := range ids {
+					if v, _ := rm.Get(id); v != getCounter(t, sys, id) {
+						return false
+					}
+				}
+				return true
+			}
+			require.True(t, right())
+
+			require.NoError(t, a.Reset(ctx(t), "values"))
+			if restart {
+				require.NoError(t, b.Restart(ctx(t), "values"))
+			} else {
+				// b's worker is idle at its old position: a new event
+				// in each partition makes it commit, which is refused.
+				for _, id := range ids {
+					_, err := actors.Send(ctx(t), sys, counterType, id, Add{By: 1})
+					require.NoError(t, err)
+				}
+			}
+			require.Eventually(t, right, 20*time.Second, 5*time.Millisecond, "every counter rebuilt once")
+			require.ErrorIs(t, a.Reset(ctx(t), "nope"), projections.ErrUnknownProjection)
+		})
+	}
+}

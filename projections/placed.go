@@ -17,6 +17,7 @@ import (
 
 // partGroup is what runs for one partition.
 type partGroup struct {
+	ctx     context.Context // the workers' (ends at abort)
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	workers []*worker
@@ -63,7 +64,7 @@ func (r *Runner) StartPartition(ctx context.Context, p int) error {
 		g.workers = append(g.workers, w)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	g.cancel = cancel
+	g.ctx, g.cancel = runCtx, cancel
 	for _, n := range notifiers {
 		g.wg.Add(1)
 		go func() { defer g.wg.Done(); n.run(runCtx) }()
@@ -87,6 +88,10 @@ func (r *Runner) StopPartition(ctx context.Context, p int, abort bool) error {
 	r.mu.Lock()
 	g := r.parts[p]
 	delete(r.parts, p)
+	var ws []*worker
+	if g != nil {
+		ws = slices.Clone(g.workers) // Restart changes g.workers under r.mu
+	}
 	r.mu.Unlock()
 	if g == nil {
 		return nil
@@ -95,12 +100,12 @@ func (r *Runner) StopPartition(ctx context.Context, p int, abort bool) error {
 	if abort {
 		g.cancel()
 	} else {
-		for _, w := range g.workers {
+		for _, w := range ws {
 			close(w.stop)
 		}
 		done := make(chan struct{})
 		go func() {
-			for _, w := range g.workers {
+			for _, w := range ws {
 				<-w.exited
 			}
 			close(done)
@@ -114,7 +119,7 @@ func (r *Runner) StopPartition(ctx context.Context, p int, abort bool) error {
 	}
 	g.wg.Wait()
 	r.mu.Lock()
-	r.workers = slices.DeleteFunc(r.workers, func(w *worker) bool { return slices.Contains(g.workers, w) })
+	r.workers = slices.DeleteFunc(r.workers, func(w *worker) bool { return slices.Contains(ws, w) })
 	r.mu.Unlock()
 	return err
 }

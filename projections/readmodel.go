@@ -80,6 +80,23 @@ func (m *MemoryReadModel[K, V]) SaveIf(ctx context.Context, projection string, p
 	return nil
 }
 
+// ResetProjection implements ResettableStore: every row goes (a
+// MemoryReadModel is one projection's), and projection's checkpoints.
+func (m *MemoryReadModel[K, V]) ResetProjection(ctx context.Context, projection string, partitions int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.rows)
+	for k := range m.checkpoints {
+		if k.projection == projection {
+			delete(m.checkpoints, k)
+		}
+	}
+	return nil
+}
+
 type memoryTxKey[K comparable, V any] struct{ m *MemoryReadModel[K, V] }
 
 // Begin implements TxStore.

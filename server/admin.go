@@ -123,7 +123,16 @@ func (a *api) resetProjection(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
 	defer cancel()
-	switch err := run.Reset(ctx, name); {
+	err := run.Reset(ctx, name)
+	if err == nil && a.s.node != nil {
+		// The other nodes restart the projection's workers in the
+		// partitions they own, from 0; one not reached rebuilds at its
+		// next commit, refused since the reset.
+		if rerr := a.s.node.RestartProjection(ctx, name); rerr != nil {
+			a.s.log.Warn("projection reset: some members did not restart it at once", "projection", name, "err", rerr)
+		}
+	}
+	switch {
 	case errors.Is(err, projections.ErrUnknownProjection):
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, projections.ErrRunning):

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -106,6 +107,20 @@ func (r *placedRunner) Own(p int) {
 	if err := run.StartPartition(ctx, p); err != nil {
 		r.log.Error("cluster: starting the projections of an acquired partition failed", "partition", p, "err", err)
 	}
+}
+
+// RestartProjection implements cluster.Restarter: another node reset
+// projection name.
+func (r *placedRunner) RestartProjection(ctx context.Context, name string) error {
+	run := r.current()
+	if run == nil {
+		return nil
+	}
+	err := run.Restart(ctx, name)
+	if errors.Is(err, projections.ErrUnknownProjection) {
+		return nil // a node that does not run it (another version)
+	}
+	return err
 }
 
 // Disown implements cluster.Partitions.

@@ -192,4 +192,61 @@ func Run(t *testing.T, newStore func(t *testing.T) projections.CheckpointStore, 
 		}
 		require.ErrorIs(t, c.(projections.FencedTx).CommitIf(ctx, 8, 9), projections.ErrTxDone)
 	})
+	t.Run("ResetProjection", func(t *testing.T) {
+		store := newStore(t)
+		s, ok := store.(projections.ResettableStore)
+		if !ok {
+			t.Skip("not a ResettableStore")
+		}
+		// A row and checkpoints 5 (partition 0) and 6 (partition 1) of
+		// "p"; checkpoint 7 of "q".
+		if txs, ok := store.(projections.TxStore); ok {
+			txCtx, tx, err := txs.Begin(ctx, "p", 0)
+			require.NoError(t, err)
+			for _, m := range rm {
+				m.Put(txCtx, txs, "k1", "a")
+			}
+			require.NoError(t, tx.Commit(ctx, 5))
+		} else {
+			require.NoError(t, s.Save(ctx, "p", 0, 5))
+		}
+		require.NoError(t, s.Save(ctx, "p", 1, 6))
+		require.NoError(t, s.Save(ctx, "q", 0, 7))
+		// A worker loaded partition 0's checkpoint before the reset.
+		var stale projections.FencedTx
+		if txs, ok := store.(projections.TxStore); ok {
+			txCtx, tx, err := txs.Begin(ctx, "p", 0)
+			require.NoError(t, err)
+			for _, m := range rm {
+				m.Put(txCtx, txs, "k2", "stale")
+			}
+			stale, _ = tx.(projections.FencedTx)
+		}
+
+		require.NoError(t, s.ResetProjection(ctx, "p", 2))
+		for _, c := range []struct {
+			name string
+			part int
+			want uint64
+		}{{"p", 0, 0}, {"p", 1, 0}, {"q", 0, 7}} {
+			got, err := s.Load(ctx, c.name, c.part)
+			require.NoError(t, err)
+			require.Equal(t, c.want, got, "projection %q partition %d", c.name, c.part)
+		}
+		if stale != nil {
+			require.ErrorIs(t, stale.CommitIf(ctx, 5, 9), projections.ErrCheckpointMoved, "a commit of a worker that loaded the checkpoint before the reset")
+		}
+		if fs, ok := store.(projections.FencedCheckpoints); ok {
+			require.ErrorIs(t, fs.SaveIf(ctx, "p", 1, 6, 8), projections.ErrCheckpointMoved)
+			require.NoError(t, fs.SaveIf(ctx, "p", 1, 0, 8), "after the reset the checkpoint is 0")
+		}
+		txs, _ := store.(projections.TxStore)
+		for _, m := range rm {
+			for _, k := range []string{"k1", "k2"} {
+				v, err := m.Get(ctx, txs, k)
+				require.NoError(t, err)
+				require.Empty(t, v, "row %s: the read model is cleared, and the stale commit wrote nothing", k)
+			}
+		}
+	})
 }

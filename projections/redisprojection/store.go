@@ -132,6 +132,54 @@ func (s *Store) SaveIf(ctx context.Context, projection string, partition int, ex
 	return nil
 }
 
+var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
+
+// ResetProjection implements projections.ResettableStore: it deletes
+// every key of the projection (made with Key, its checkpoints among them)
+// and sets each partition's fence key, in one MULTI/EXEC under WATCH of
+// the fence keys, so that a commit that lands while the keys are listed
+// makes it start again, and a commit after it is refused.
+func (s *Store) ResetProjection(ctx context.Context, projection string, partitions int) error {
+	fences := make([]string, partitions)
+	for p := range fences {
+		fences[p] = s.fenceKey(projection, p)
+	}
+	match := globEscaper.Replace(s.Key(projection)) + "*"
+	for attempt := 0; ; attempt++ {
+		err := s.c.Watch(ctx, func(tx *goredis.Tx) error {
+			var keys []string
+			var cursor uint64
+			for {
+				ks, next, err := tx.Scan(ctx, cursor, match, 1000).Result()
+				if err != nil {
+					return err
+				}
+				keys = append(keys, ks...)
+				if cursor = next; cursor == 0 {
+					break
+				}
+			}
+			_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+				if len(keys) > 0 {
+					p.Del(ctx, keys...)
+				}
+				for _, f := range fences {
+					p.Set(ctx, f, "0", 0)
+				}
+				return nil
+			})
+			return err
+		}, fences...)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, goredis.TxFailedErr) && attempt < 100:
+			continue // a commit landed meanwhile
+		}
+		return fmt.Errorf("redisprojection: reset projection %q: %w", projection, err)
+	}
+}
+
 type txKey struct{ s *Store }
 
 // Begin implements projections.TxStore: a MULTI/EXEC pipeline for the batch.
