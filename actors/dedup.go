@@ -18,9 +18,6 @@ type accepted struct {
 	Position uint64 `json:"p,omitempty"`
 	// Hash is the command's fingerprint (see payloadHash).
 	Hash string `json:"h,omitempty"`
-	// sum is idSum(ID): find compares it first, so that a lookup scans
-	// the window's own memory instead of reaching every id's bytes.
-	sum uint64
 }
 
 // idSum is the FNV-1a hash of a command id.
@@ -39,7 +36,11 @@ func idSum(id string) uint64 {
 type dedup struct {
 	max    int
 	recent []accepted // the ring, up to max long
-	start  int        // index of the oldest entry once the ring is full
+	// sums holds idSum of each entry's id, at the same index: a lookup
+	// scans these 8 bytes per entry (512 for the default window) and
+	// reaches an entry, and its id's bytes, only when the sums match.
+	sums  []uint64
+	start int // index of the oldest entry once the ring is full
 }
 
 // at returns the i-th entry, oldest first.
@@ -50,9 +51,13 @@ func (d *dedup) find(id string) (accepted, bool) {
 		return accepted{}, false
 	}
 	sum := idSum(id)
-	for i := len(d.recent) - 1; i >= 0; i-- {
-		if a := d.at(i); a.sum == sum && a.ID == id {
-			return *a, true
+	// Newest first: from the slot before start down to 0, then from the
+	// end down to start.
+	for _, part := range [2][2]int{{d.start - 1, 0}, {len(d.sums) - 1, d.start}} {
+		for i := part[0]; i >= part[1]; i-- {
+			if d.sums[i] == sum && d.recent[i].ID == id {
+				return d.recent[i], true
+			}
 		}
 	}
 	return accepted{}, false
@@ -62,17 +67,16 @@ func (d *dedup) add(a accepted) {
 	if a.ID == "" || d.max <= 0 {
 		return
 	}
-	a.sum = idSum(a.ID)
 	if n := len(d.recent); n > 0 && d.at(n-1).ID == a.ID {
 		*d.at(n - 1) = a // later events of the same command
 		return
 	}
 	if len(d.recent) < d.max {
 		// Not full: the ring is in order from index 0.
-		d.recent = append(d.recent, a)
+		d.recent, d.sums = append(d.recent, a), append(d.sums, idSum(a.ID))
 		return
 	}
-	d.recent[d.start] = a // the oldest goes
+	d.recent[d.start], d.sums[d.start] = a, idSum(a.ID) // the oldest goes
 	d.start = (d.start + 1) % len(d.recent)
 }
 
@@ -83,7 +87,7 @@ func (d *dedup) forget(id string) {
 		return
 	}
 	d.recent = d.ordered()[:n-1]
-	d.start = 0
+	d.sums = d.sums[:n-1]
 }
 
 // ordered returns the entries oldest first, and leaves the ring in that
@@ -93,7 +97,10 @@ func (d *dedup) ordered() []accepted {
 		out := make([]accepted, 0, cap(d.recent))
 		out = append(out, d.recent[d.start:]...)
 		out = append(out, d.recent[:d.start]...)
-		d.recent, d.start = out, 0
+		sums := make([]uint64, 0, cap(d.sums))
+		sums = append(sums, d.sums[d.start:]...)
+		sums = append(sums, d.sums[:d.start]...)
+		d.recent, d.sums, d.start = out, sums, 0
 	}
 	return d.recent
 }
@@ -103,7 +110,7 @@ func (d *dedup) ordered() []accepted {
 // Positions are not stored with events, so commands known only from
 // events have position 0.
 func (d *dedup) reset(headers map[string]string, commands []app.Caused) {
-	d.recent, d.start = d.recent[:0], 0
+	d.recent, d.sums, d.start = d.recent[:0], d.sums[:0], 0
 	if h := headers[HeaderRecentCommands]; h != "" {
 		var rs []accepted
 		if json.Unmarshal([]byte(h), &rs) == nil {
