@@ -37,6 +37,7 @@ type benchConfig struct {
 	out         string
 	quiet       bool
 	targets     string
+	spread      bool
 	http        bool
 	baseline    bool
 	protobuf    bool
@@ -62,6 +63,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "out", "", "write the JSON result to this file (default: none) [FACTUM_OUT]")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal) [FACTUM_QUIET]")
 	fs.StringVar(&c.targets, "target", "", "drive running nodes over HTTP: URL[,URL...] (http://host:port), requests spread over them [FACTUM_TARGET]")
+	fs.BoolVar(&c.spread, "spread", false, "with --target on a cluster: spread the requests over the targets instead of sending each command to its partition's owner (GET /v1/cluster) [FACTUM_SPREAD]")
 	fs.BoolVar(&c.http, "http", false, "serve this process's node on loopback and drive it over HTTP [FACTUM_HTTP]")
 	fs.BoolVar(&c.baseline, "baseline", false, "drive a bare net/http JSON handler on loopback instead of a node: the yardstick [FACTUM_BASELINE]")
 	fs.BoolVar(&c.protobuf, "protobuf", false, "over HTTP, send protobuf bodies (CommandEnvelope) instead of JSON [FACTUM_PROTOBUF]")
@@ -205,6 +207,20 @@ func httpSenders(c *benchConfig, addrs []string) []sender {
 	return out
 }
 
+// ownerSenders makes one owner-aware sender per worker, with a kept
+// connection to each node it sends to.
+func ownerSenders(c *benchConfig, o *owners) []sender {
+	payload, _ := json.Marshal(PutFirst{Data: strings.Repeat("x", c.payload)})
+	mk := func(addr string) *httpSender {
+		return &httpSender{conn: newHTTPConn(addr, c.timeout), protobuf: c.protobuf, batch: c.batch > 0, payload: payload}
+	}
+	out := make([]sender, c.concurrency)
+	for w := range out {
+		out[w] = &ownerSender{o: o, mk: mk, conns: map[string]*httpSender{}, rr: w, batch: c.batch > 0, group: map[string][]int{}}
+	}
+	return out
+}
+
 func closeSenders(ss []sender) {
 	for _, s := range ss {
 		s.close()
@@ -222,7 +238,23 @@ func benchTargets(ctx context.Context, c *benchConfig, rec benchRecord, stderr i
 		urls, addrs = append(urls, "http://"+addr), append(addrs, addr)
 	}
 	rec.Targets = urls
-	senders := httpSenders(c, addrs)
+	var senders []sender
+	if !c.spread {
+		// On a cluster, each command goes to its partition's owner.
+		o, err := readOwners(ctx, addrs, c.timeout)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			defer o.client.CloseIdleConnections()
+			rec.Mode = "target-owners"
+			senders = ownerSenders(c, o)
+			fmt.Fprintf(stderr, "the targets are a cluster of %d partitions: each command goes to its partition's owner (--spread: over the targets)\n", len(*o.table.Load()))
+		}
+	}
+	if senders == nil {
+		senders = httpSenders(c, addrs)
+	}
 	defer closeSenders(senders)
 	l, err := drive(ctx, c, senders, stderr)
 	if err != nil {

@@ -48,7 +48,8 @@ type benchResult struct {
 // benchRecord is the configuration a result was measured with.
 type benchRecord struct {
 	// Mode is "in-process" (Dispatch), "http" (this process's node over
-	// loopback HTTP), "target" (running nodes) or "baseline" (a bare
+	// loopback HTTP), "target" (running nodes), "target-owners" (the nodes
+	// of a cluster, each command sent to its partition's owner) or "baseline" (a bare
 	// net/http JSON handler over loopback HTTP).
 	Mode          string   `json:"mode"`
 	Targets       []string `json:"targets,omitempty"`
