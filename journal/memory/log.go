@@ -6,14 +6,16 @@ import (
 	"github.com/factum-dev/factum/journal"
 )
 
-// log is one partition's notifications, in fixed-size chunks (growing the
-// log never copies it), written without a lock: an append takes its
-// positions from reserved, writes its slots and marks them written;
-// committed is the longest prefix of written slots, the part of the log
-// that readers see.
+// log is one partition's notifications, without a lock: each position is
+// a slot that holds a pointer to its notification, and an append takes
+// the first empty slot with one compare-and-swap, which also publishes
+// the notification. Slots are only ever filled at the end of the filled
+// ones, so the filled slots are always a prefix: the log has no gap, and
+// no append waits for another to finish writing.
 type log struct {
-	reserved  atomic.Uint64
-	committed atomic.Uint64
+	// head is a position up to which every slot is filled; appends and
+	// readers move it forward over the slots filled after it.
+	head atomic.Uint64
 	// blocks is a two-level directory of chunks, made on first use.
 	blocks [dirSize]atomic.Pointer[block]
 }
@@ -21,17 +23,15 @@ type log struct {
 const (
 	chunkSize = 4096
 	dirSize   = 1024 // chunks per block, and blocks per log: 2^32 positions
-	// prepareAt is the place in a chunk whose writer makes the next chunk,
-	// so that the writers that reach it rarely wait for one.
+	// prepareAt is the place in a chunk whose append makes the next chunk,
+	// so that the appends that reach it rarely make one themselves.
 	prepareAt = chunkSize * 3 / 4
 )
 
-type block [dirSize]atomic.Pointer[chunk]
-
-type chunk struct {
-	slots   [chunkSize]journal.Notification
-	written [chunkSize]atomic.Bool
-}
+type (
+	block [dirSize]atomic.Pointer[chunk]
+	chunk [chunkSize]atomic.Pointer[journal.Notification]
+)
 
 // chunk returns chunk i, made if it is not there yet (by whoever gets
 // there first: the others' copies are dropped).
@@ -51,49 +51,54 @@ func (l *log) chunk(i uint64) *chunk {
 	return c
 }
 
-// at returns the notification at a written position (1-based).
-func (l *log) at(pos uint64) *journal.Notification {
+// slot returns the slot of position pos (1-based), or nil when its chunk
+// was not made yet (so it is empty).
+func (l *log) slot(pos uint64) *atomic.Pointer[journal.Notification] {
 	i := pos - 1
-	return &l.blocks[i/chunkSize/dirSize].Load()[i/chunkSize%dirSize].Load().slots[i%chunkSize]
-}
-
-// write gives ns the next positions, stores them in the log and marks them
-// written; it returns the last position. They are visible once advance
-// has moved committed past them.
-func (l *log) write(ns []journal.Notification) uint64 {
-	n := uint64(len(ns))
-	first := l.reserved.Add(n) - n + 1
-	for k := range ns {
-		pos := first + uint64(k)
-		i := pos - 1
-		c := l.chunk(i / chunkSize)
-		if i%chunkSize == prepareAt {
-			l.chunk(i/chunkSize + 1)
-		}
-		ns[k].Position = pos
-		c.slots[i%chunkSize] = ns[k]
-		c.written[i%chunkSize].Store(true)
+	b := l.blocks[i/chunkSize/dirSize].Load()
+	if b == nil {
+		return nil
 	}
-	return first + n - 1
+	c := b[i/chunkSize%dirSize].Load()
+	if c == nil {
+		return nil
+	}
+	return &c[i%chunkSize]
 }
 
-// advance moves committed over the written positions that follow it and
-// returns it.
-func (l *log) advance() uint64 {
+// at returns the notification at a filled position.
+func (l *log) at(pos uint64) *journal.Notification { return l.slot(pos).Load() }
+
+// add puts n in the first empty slot, with its position, and returns the
+// position. n must not be used by anyone else until it is in the log.
+func (l *log) add(n *journal.Notification) uint64 {
 	for {
-		c := l.committed.Load()
-		if c == l.reserved.Load() {
-			return c
+		h := l.head.Load()
+		pos := h + 1
+		i := h
+		s := &l.chunk(i / chunkSize)[i%chunkSize]
+		n.Position = pos
+		won := s.CompareAndSwap(nil, n)
+		// Filled, by n or another append: move the head past it.
+		l.head.CompareAndSwap(h, pos)
+		if won {
+			if i%chunkSize == prepareAt {
+				l.chunk(i/chunkSize + 1)
+			}
+			return pos
 		}
-		i := c // the position c+1, 0-based
-		ch := l.blocks[i/chunkSize/dirSize].Load()
-		if ch == nil {
-			return c
+	}
+}
+
+// last returns the last filled position, moving the head over the slots
+// filled after it.
+func (l *log) last() uint64 {
+	for {
+		h := l.head.Load()
+		s := l.slot(h + 1)
+		if s == nil || s.Load() == nil {
+			return h
 		}
-		k := ch[i/chunkSize%dirSize].Load()
-		if k == nil || !k.written[i%chunkSize].Load() {
-			return c
-		}
-		l.committed.CompareAndSwap(c, c+1)
+		l.head.CompareAndSwap(h, h+1)
 	}
 }

@@ -3,7 +3,6 @@ package memory
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,16 +20,22 @@ type Config struct {
 
 // Journal is an in-memory journal.Journal.
 //
-// No lock is shared by the appends of different aggregates: each
-// aggregate's stream has its own lock (which only a second writer of the
-// same aggregate waits on), a partition's log hands out positions with an
-// atomic counter, and a record is visible in the log (Head, Select, Wait)
-// once it and every record before it are written. A lock shared by every
+// No lock is shared by the appends of different aggregates, and no append
+// waits for another: each aggregate's stream has its own lock (which only
+// a second writer of the same aggregate waits on), and a partition's log
+// takes a record with one compare-and-swap on its next slot, which also
+// makes the record visible (Head, Select, Wait). A lock shared by every
 // append was the longest part of the in-process command tail: with a
 // thousand senders on two cores, an appender that lost its processor
 // while it held the lock queued all the others behind it, and the mutex,
 // once it hands itself over in FIFO order, sends the goroutine that
-// unlocks it to the back of the run queue in the middle of its command.
+// unlocks it to the back of the run queue in the middle of its command;
+// so was, after it, waiting for the appends that took the positions
+// before one's own to finish writing them.
+//
+// The records of one append take increasing positions, which other
+// aggregates' records may come between; each is visible as soon as it is
+// in the log, and all of them by the time Append returns.
 type Journal struct {
 	parts     []*partition
 	closed    atomic.Bool
@@ -95,13 +100,28 @@ func (p *partition) stream(id uuid.UUID, create bool) *stream {
 	return s.(*stream)
 }
 
-// copyRecords copies records into notifications of partition pn: the
-// caller may reuse its buffers.
-func copyRecords(dst []journal.Notification, pn int, records []journal.Record) {
-	for i, r := range records {
-		r.Data = append([]byte(nil), r.Data...)
-		dst[i] = journal.Notification{Partition: pn, Record: r}
+// notification copies record r into a notification of partition pn: the
+// caller may reuse its buffers. Data of up to inlineData bytes is copied
+// into the notification's own allocation.
+func notification(pn int, r journal.Record) *journal.Notification {
+	if n := len(r.Data); n > 0 && n <= inlineData {
+		in := new(inlined)
+		copy(in.data[:], r.Data)
+		r.Data = in.data[:n:n]
+		in.n = journal.Notification{Partition: pn, Record: r}
+		return &in.n
 	}
+	r.Data = append([]byte(nil), r.Data...)
+	return &journal.Notification{Partition: pn, Record: r}
+}
+
+// inlineData is the largest event payload stored with its notification
+// in one allocation.
+const inlineData = 128
+
+type inlined struct {
+	n    journal.Notification
+	data [inlineData]byte
 }
 
 // Append implements journal.Journal.
@@ -118,24 +138,27 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	pn := journal.PartitionOf(id, len(j.parts))
 	p := j.parts[pn]
 	// One record (the common case) is copied without a slice to hold it.
-	var one [1]journal.Notification
+	var one [1]*journal.Notification
 	copies := one[:]
 	if len(records) > 1 {
-		copies = make([]journal.Notification, len(records))
+		copies = make([]*journal.Notification, len(records))
 	}
-	copyRecords(copies, pn, records)
+	for i, r := range records {
+		copies[i] = notification(pn, r)
+	}
 	s := p.stream(id, true)
 	s.mu.Lock()
 	if v := uint64(len(s.positions)); v != expected {
 		s.mu.Unlock()
 		return 0, &journal.ConflictError{AggregateID: id, Expected: expected, Actual: v}
 	}
-	last := p.log.write(copies)
-	for i := range copies {
-		s.positions = append(s.positions, copies[i].Position)
+	var last uint64
+	for _, n := range copies {
+		last = p.log.add(n)
+		s.positions = append(s.positions, last)
 	}
 	s.mu.Unlock()
-	p.publish(last)
+	p.wakeWaits()
 	return last, nil
 }
 
@@ -154,13 +177,15 @@ func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]u
 	}
 	ss := make([]*stream, len(streams))
 	ps := make([]*partition, len(streams))
-	copies := make([][]journal.Notification, len(streams))
+	copies := make([][]*journal.Notification, len(streams))
 	for i, st := range streams {
 		pn := journal.PartitionOf(st.AggregateID, len(j.parts))
 		ps[i] = j.parts[pn]
 		ss[i] = ps[i].stream(st.AggregateID, true)
-		copies[i] = make([]journal.Notification, len(st.Records))
-		copyRecords(copies[i], pn, st.Records)
+		copies[i] = make([]*journal.Notification, len(st.Records))
+		for k, r := range st.Records {
+			copies[i][k] = notification(pn, r)
+		}
 	}
 	order := make([]int, len(streams))
 	for i := range order {
@@ -185,42 +210,30 @@ func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]u
 	}
 	last := make([]uint64, len(streams))
 	for i := range streams {
-		last[i] = ps[i].log.write(copies[i])
-		for k := range copies[i] {
-			ss[i].positions = append(ss[i].positions, copies[i][k].Position)
+		for _, n := range copies[i] {
+			last[i] = ps[i].log.add(n)
+			ss[i].positions = append(ss[i].positions, last[i])
 		}
 	}
 	unlock()
 	for i := range streams {
-		ps[i].publish(last[i])
+		ps[i].wakeWaits()
 	}
 	return last, nil
 }
 
-// publishSpins is how many times publish looks before it yields.
-const publishSpins = 256
-
-// publish waits until the log shows every position up to last (the
-// records appended before them may still be being written) and wakes the
-// partition's Waits.
-func (p *partition) publish(last uint64) {
-	// An earlier append took its positions and has not written them yet
-	// (it publishes ours when it has): it is most likely running, a few
-	// instructions from done, so spin a little before yielding.
-	for spins := 0; p.log.advance() < last; spins++ {
-		if spins >= publishSpins {
-			runtime.Gosched()
-		}
+// wakeWaits wakes the partition's Waits, if any, after an append.
+func (p *partition) wakeWaits() {
+	if !p.watched.Load() {
+		return
 	}
-	if p.watched.Load() {
-		p.wakeMu.Lock()
-		w := p.wake
-		p.wake = nil
-		p.watched.Store(false)
-		p.wakeMu.Unlock()
-		if w != nil {
-			close(w)
-		}
+	p.wakeMu.Lock()
+	w := p.wake
+	p.wake = nil
+	p.watched.Store(false)
+	p.wakeMu.Unlock()
+	if w != nil {
+		close(w)
 	}
 }
 
@@ -281,7 +294,7 @@ func (j *Journal) Select(ctx context.Context, pn int, start uint64, limit int) (
 		start = 1
 	}
 	p := j.parts[pn]
-	n := p.log.committed.Load()
+	n := p.log.last()
 	if start > n {
 		return nil, nil
 	}
@@ -301,7 +314,7 @@ func (j *Journal) Head(ctx context.Context, pn int) (uint64, error) {
 	if err := j.checkOpen(); err != nil {
 		return 0, err
 	}
-	return j.parts[pn].log.committed.Load(), nil
+	return j.parts[pn].log.last(), nil
 }
 
 // Wait implements journal.Journal.
@@ -314,7 +327,7 @@ func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error
 		if err := j.checkOpen(); err != nil {
 			return 0, err
 		}
-		if head := p.log.committed.Load(); head > after {
+		if head := p.log.last(); head > after {
 			return head, nil
 		}
 		p.wakeMu.Lock()
@@ -323,9 +336,9 @@ func (j *Journal) Wait(ctx context.Context, pn int, after uint64) (uint64, error
 		}
 		wake := p.wake
 		p.watched.Store(true)
-		// Set watched, then read the head: a commit moves the head, then
+		// Set watched, then read the head: an append fills its slot, then
 		// reads watched, so one of the two sees the other.
-		head := p.log.committed.Load()
+		head := p.log.last()
 		p.wakeMu.Unlock()
 		if head > after {
 			return head, nil
