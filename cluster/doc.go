@@ -84,9 +84,14 @@
 // once per test binary) on loopback against a real redis-server: start-up
 // ownership and routing, kill -9 under load, SIGSTOP past the leases, a
 // rolling restart, a fourth node joining, bank transfers with a node
-// killed (whose balances read model must equal the log's). Each checks that every acknowledged command is in the journal
+// killed (whose balances read model must equal the log's), a crypto-shred
+// through a node that does not own the subject, a projection reset
+// through one node of two, and node bench sending to the owners. The
+// load tests check that every acknowledged command is in the journal
 // exactly once and that the writers' epochs never go back in any
-// partition's log.
+// partition's log. One test runs a node in process, with a snapshot store
+// that holds a write, to check that a handover writes the queued
+// snapshots before it releases the lease.
 //
 // Checkpoint commits are fenced too, by compare-and-set rather than by the
 // lease (projections.FencedTx): a worker commits only if the checkpoint is
