@@ -34,6 +34,7 @@ type Journal struct {
 	afterS  script
 	leaseS  leaseScripts
 	com     *committer
+	rd      *readers
 
 	mu     sync.RWMutex // guards closed
 	closed bool
@@ -70,6 +71,7 @@ func New(ctx context.Context, cfg Config) (*Journal, error) {
 		return nil, fmt.Errorf("redis journal: %w: %v", ErrConfig, err)
 	}
 	j.com = newCommitter(j)
+	j.rd = newReaders(j)
 	return j, nil
 }
 
@@ -182,7 +184,7 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 	}
 	part := journal.PartitionOf(id, j.cfg.Partitions)
 	keys := []string{j.keys.aggregate(part, id), j.keys.parts[part].log}
-	vals, err := j.readS.Run(ctx, j.client, keys, from, to).Slice()
+	vals, err := j.rd.read(ctx, j.readS, keys, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("redis journal: read aggregate %s versions %d..%d: %w", id, from, to, j.readErr(err))
 	}
@@ -235,7 +237,7 @@ func (j *Journal) ReadAfter(ctx context.Context, id uuid.UUID, zkey string, maxV
 	}
 	part := journal.PartitionOf(id, j.cfg.Partitions)
 	keys := []string{j.keys.aggregate(part, id), j.keys.parts[part].log, zkey}
-	vals, err := j.afterS.Run(ctx, j.client, keys, max, maxVersion).Slice()
+	vals, err := j.rd.read(ctx, j.afterS, keys, max, maxVersion)
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s after the versions in %q up to %d: %w", id, zkey, maxVersion, j.readErr(err))
 	}
@@ -409,5 +411,6 @@ func (j *Journal) Close() error {
 	j.closed = true
 	j.mu.Unlock()
 	j.com.close()
+	j.rd.close()
 	return errors.Join(j.client.Close(), j.tail.Close())
 }
