@@ -24,7 +24,7 @@ import (
 type commandStats struct {
 	ok, rejected atomic.Uint64
 	sum          atomic.Int64 // of the durations, in nanoseconds
-	_            [40]byte     // the buckets start on another cache line
+	_            [40]byte     // the fields below, read by every command, on another cache line than the counts
 	buckets      []atomic.Uint64
 	bounds       []int64 // the buckets' upper bounds, in nanoseconds; the last bucket is +Inf
 

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -24,6 +25,7 @@ type Metrics struct {
 
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
+	http         sync.Map // httpKey -> *httpSeries, resolved once
 
 	status *statusCollector
 	// reg is where New registered them, and Cluster registers its own.
@@ -117,11 +119,34 @@ func buildVersion() (version, commit string) {
 // HTTPRequest counts one HTTP request answered with status after d
 // seconds; route is the mux pattern that served it ("" for none).
 func (m *Metrics) HTTPRequest(route, method string, status int, seconds float64) {
-	if route == "" {
-		route = "unmatched"
+	k := httpKey{route, method, status}
+	v, ok := m.http.Load(k)
+	if !ok {
+		if route == "" {
+			route = "unmatched"
+		}
+		v, _ = m.http.LoadOrStore(k, &httpSeries{
+			requests: m.httpRequests.WithLabelValues(route, method, statusText(status)),
+			duration: m.httpDuration.WithLabelValues(route),
+		})
 	}
-	m.httpRequests.WithLabelValues(route, method, statusText(status)).Inc()
-	m.httpDuration.WithLabelValues(route).Observe(seconds)
+	hs := v.(*httpSeries)
+	hs.requests.Inc()
+	hs.duration.Observe(seconds)
+}
+
+// httpKey and httpSeries keep the series of each route, method and
+// status once resolved, so that a request costs no label lookup (which
+// hashes the labels and takes a read lock every core shares) and no
+// status text. There are as many as there are series.
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func statusText(code int) string {

@@ -56,3 +56,22 @@ func TestCommandObserver(t *testing.T) {
 	}
 	t.Fatal("no factum_command_duration_seconds")
 }
+
+// TestHTTPRequest: requests are counted by route, method and status, and
+// timed by route, the same series each time; no route is "unmatched".
+func TestHTTPRequest(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	require.NoError(t, err)
+	route := "POST /v1/{type}/{id}/{command}"
+	m.HTTPRequest(route, "POST", 200, 0.001)
+	m.HTTPRequest(route, "POST", 200, 0.002)
+	m.HTTPRequest(route, "POST", 409, 0.001)
+	m.HTTPRequest("", "GET", 404, 0.001)
+	m.HTTPRequest("", "GET", 404, 0.001)
+	require.Equal(t, 2.0, sample(t, reg, "factum_http_requests_total", "route", route, "method", "POST", "status", "200"))
+	require.Equal(t, 1.0, sample(t, reg, "factum_http_requests_total", "route", route, "status", "409"))
+	require.Equal(t, 2.0, sample(t, reg, "factum_http_requests_total", "route", "unmatched", "method", "GET", "status", "404"))
+	require.Equal(t, 3.0, sample(t, reg, "factum_http_request_duration_seconds", "route", route))
+	require.Equal(t, 2.0, sample(t, reg, "factum_http_request_duration_seconds", "route", "unmatched"))
+}
