@@ -86,7 +86,9 @@
 // rolling restart, a fourth node joining, bank transfers with a node
 // killed (whose balances read model must equal the log's), a crypto-shred
 // through a node that does not own the subject, a projection reset
-// through one node of two, and node bench sending to the owners. The
+// through one node of two, node bench sending to the owners, and each
+// node's /metrics (partitions owned, forwards counted by the node that
+// forwarded them). The
 // load tests check that every acknowledged command is in the journal
 // exactly once and that the writers' epochs never go back in any
 // partition's log. One test runs a node in process, with a snapshot store
