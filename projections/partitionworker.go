@@ -56,7 +56,7 @@ type worker struct {
 	failCount int
 
 	// Status, read by other goroutines.
-	position    atomic.Uint64 // last position handled (and committed, on a TxStore)
+	position    atomic.Uint64 // last position handled (and committed, on a TxStore, unless skipped since the last commit)
 	inTx        bool          // handling a batch in a TxStore transaction: position waits for the commit
 	lastTime    atomic.Int64  // unix nanos of the last handled event
 	pendingTime atomic.Int64  // unix nanos of the oldest event fetched and not yet handled
@@ -358,19 +358,41 @@ func (w *worker) apply(ctx context.Context, ns []journal.Notification) (int, err
 	if w.tx != nil {
 		return w.applyTx(ctx, ns)
 	}
+	every := w.p.opts.checkpointEvery
+	if !w.handles(ns) {
+		every = max(every, skippedCheckpointEvery)
+	}
 	for i := range ns {
 		if i > 0 && w.stopping() {
-			return i, w.checkpoint(ctx, false)
+			return i, w.checkpoint(ctx, every)
 		}
 		if err := w.one(ctx, &ns[i]); err != nil {
 			park, err := w.parkable(&ns[i], err)
 			if !park {
-				return i, errors.Join(err, w.checkpoint(ctx, false))
+				return i, errors.Join(err, w.checkpoint(ctx, every))
 			}
 			w.skip(&ns[i])
 		}
 	}
-	return len(ns), w.checkpoint(ctx, false)
+	return len(ns), w.checkpoint(ctx, every)
+}
+
+// skippedCheckpointEvery is how often at most a projection saves (or
+// commits) its checkpoint after sections of the log of which it handles
+// nothing: a projection of a few event types that follows a busy log
+// would otherwise write its checkpoint for every few events of other
+// types. Stopped or restarted, it reads those again, and handles none of
+// them.
+const skippedCheckpointEvery = time.Second
+
+// handles says whether the projection has a handler for one of ns.
+func (w *worker) handles(ns []journal.Notification) bool {
+	for i := range ns {
+		if w.handlers[ns[i].Type] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // applyTx handles ns in one transaction of the TxStore. After a commit
@@ -406,7 +428,15 @@ func (w *worker) applyTx(ctx context.Context, ns []journal.Notification) (int, e
 			}
 		}
 	}
-	done, err := w.commitTx(ctx, ns[skip:])
+	if ns = ns[skip:]; !w.handles(ns) && time.Since(w.lastSave) < skippedCheckpointEvery {
+		// Nothing to handle: the checkpoint moves later (flush commits
+		// it on a clean stop).
+		for i := range ns {
+			w.skip(&ns[i])
+		}
+		return skip + len(ns), nil
+	}
+	done, err := w.commitTx(ctx, ns)
 	return skip + done, err
 }
 
@@ -502,7 +532,7 @@ func (w *worker) commit(ctx context.Context, tx Tx, at uint64) error {
 		err = tx.Commit(ctx, at)
 	}
 	if err == nil {
-		w.stored = at
+		w.stored, w.lastSave = at, time.Now()
 		return nil
 	}
 	if errors.Is(err, ErrCheckpointMoved) {
@@ -630,11 +660,11 @@ func (w *worker) call(ctx context.Context, h *handler, v any, n Notification) (e
 	return h.call(ctx, v, n)
 }
 
-// checkpoint saves the position handled, unless CheckpointEvery says it
-// is too soon (force: save anyway).
-func (w *worker) checkpoint(ctx context.Context, force bool) error {
+// checkpoint saves the position handled, unless the last save was less
+// than every ago (0: save now).
+func (w *worker) checkpoint(ctx context.Context, every time.Duration) error {
 	pos := w.position.Load()
-	if pos == w.saved || (!force && time.Since(w.lastSave) < w.p.opts.checkpointEvery) {
+	if pos == w.saved || time.Since(w.lastSave) < every {
 		return nil
 	}
 	if err := w.save(ctx, pos); err != nil {
@@ -644,12 +674,27 @@ func (w *worker) checkpoint(ctx context.Context, force bool) error {
 	return nil
 }
 
-// flush saves the last checkpoint on a clean stop.
+// flush saves the last checkpoint on a clean stop: on a TxStore, the
+// position of notifications skipped since the last commit.
 func (w *worker) flush(ctx context.Context) {
 	if w.tx != nil {
+		pos := w.position.Load()
+		if pos == w.saved || w.unsure {
+			return
+		}
+		_, tx, err := w.tx.Begin(ctx, w.p.name, w.part)
+		if err == nil {
+			if err = w.commit(ctx, tx, pos); err == nil {
+				w.saved = pos
+				return
+			}
+		}
+		// Not an error of the projection's: those notifications are read
+		// again, and skipped again, by the next worker.
+		w.logr.Debug("projection: committing the checkpoint of skipped notifications on stop failed", "projection", w.p.name, "partition", w.part, "position", pos, "err", err)
 		return
 	}
-	if err := w.checkpoint(ctx, true); err != nil {
+	if err := w.checkpoint(ctx, 0); err != nil {
 		w.logr.Error("projection: saving the checkpoint on stop failed", "projection", w.p.name, "partition", w.part, "err", err)
 	}
 }
