@@ -25,6 +25,13 @@ type Log interface {
 	Decode(ctx context.Context, r journal.Record) (domain.Envelope, error)
 }
 
+// Tailer is a Log that waits for a partition's next notifications and
+// returns them in one step (journal.Tailer): a notifier uses it instead
+// of Wait and Select when the log is one.
+type Tailer interface {
+	Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error)
+}
+
 // Local is the log of an event store's own journal as a Log.
 func Local(events *journal.EventStore) Log { return localLog{events} }
 
@@ -37,6 +44,9 @@ func (l localLog) Select(ctx context.Context, p int, start uint64, limit int) ([
 func (l localLog) Head(ctx context.Context, p int) (uint64, error) { return l.s.Journal().Head(ctx, p) }
 func (l localLog) Wait(ctx context.Context, p int, after uint64) (uint64, error) {
 	return l.s.Journal().Wait(ctx, p, after)
+}
+func (l localLog) Tail(ctx context.Context, p int, after uint64, limit int) ([]journal.Notification, error) {
+	return journal.Tail(ctx, l.s.Journal(), p, after, limit)
 }
 func (l localLog) Decode(ctx context.Context, r journal.Record) (domain.Envelope, error) {
 	return l.s.Decode(ctx, r)

@@ -48,7 +48,15 @@ func (j *meteredJournal) AppendMany(ctx context.Context, streams []journal.Strea
 	return last, err
 }
 
-var _ journal.MultiAppender = (*meteredJournal)(nil)
+var (
+	_ journal.MultiAppender = (*meteredJournal)(nil)
+	_ journal.Tailer        = (*meteredJournal)(nil)
+)
+
+// Tail implements journal.Tailer: journal.Tail of the decorated journal.
+func (j *meteredJournal) Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error) {
+	return journal.Tail(ctx, j.Journal, partition, after, limit)
+}
 
 // Flush flushes j when it can be flushed.
 func (j *meteredJournal) Flush(ctx context.Context) error {

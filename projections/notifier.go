@@ -14,10 +14,12 @@ import (
 )
 
 // notifier is the notification actor of one log partition: one goroutine
-// owns it. It tails the partition (eventlog.Log.Wait: a wake-up signal on the
-// memory journal, XREAD BLOCK on Redis), reads each new section of the log
-// once and pushes it, in position order, to the mailboxes of the partition
-// workers subscribed to it.
+// owns it. It tails the partition (eventlog.Tailer's Tail where the log
+// has it: one XREAD BLOCK on Redis that returns the new entries; otherwise
+// eventlog.Log.Wait, a wake-up signal on the memory journal, and then
+// Select), reads each new section of the log once and pushes it, in
+// position order, to the mailboxes of the partition workers subscribed to
+// it.
 //
 // Backpressure: a mailbox holds a few sections; when a worker's mailbox is
 // full the notifier does not wait for it. The worker, finding a gap or its
@@ -106,6 +108,28 @@ func (n *notifier) run(ctx context.Context) {
 				continue
 			}
 			n.failing.Store(false)
+		}
+		if t, ok := n.log.(eventlog.Tailer); ok {
+			// One step per wake-up: wait and read at once.
+			ns, err := t.Tail(ctx, n.part, seen, n.batch)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				n.logr.Warn("notification log: tailing the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
+				n.fail(fmt.Errorf("projections: notification log partition %d: tail after position %d: %w", n.part, seen, err))
+				if !bo.sleep(ctx, nil) {
+					return
+				}
+				continue
+			}
+			n.failing.Store(false)
+			bo.reset()
+			if len(ns) > 0 {
+				seen = ns[len(ns)-1].Position
+				n.publish(ns)
+			}
+			continue
 		}
 		head, err := n.log.Wait(ctx, n.part, seen)
 		if ctx.Err() != nil {

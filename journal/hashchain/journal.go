@@ -206,6 +206,18 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 // each record's own hash (links are checked by VerifyLog).
 func (j *Journal) Select(ctx context.Context, partition int, start uint64, limit int) ([]journal.Notification, error) {
 	ns, err := j.inner.Select(ctx, partition, start, limit)
+	return j.checked(partition, ns, err)
+}
+
+// Tail implements journal.Tailer (journal.Tail of the journal under j),
+// checking what it returns as Select does.
+func (j *Journal) Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error) {
+	ns, err := journal.Tail(ctx, j.inner, partition, after, limit)
+	return j.checked(partition, ns, err)
+}
+
+// checked checks each record's own hash in ns, unless Config.TrustReads.
+func (j *Journal) checked(partition int, ns []journal.Notification, err error) ([]journal.Notification, error) {
 	if err != nil || j.cfg.TrustReads {
 		return ns, err
 	}

@@ -43,6 +43,7 @@ func RunWith(t *testing.T, newJournal Factory, features Features) {
 		{"Select", testSelect},
 		{"Partitions", testPartitions},
 		{"Wait", testWait},
+		{"Tail", testTail},
 		{"CancelledContext", testCancelledContext},
 		{"Close", testClose},
 		{"AppendMany", func(t *testing.T, f Factory) { testAppendMany(t, f, features) }},
@@ -467,6 +468,79 @@ func testWait(t *testing.T, f Factory) {
 	head, err := j.Wait(c, 1, 1)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), head)
+}
+
+// testTail checks journal.Tail: the journal's own when it is a
+// journal.Tailer, otherwise Wait and Select.
+func testTail(t *testing.T, f Factory) {
+	j := open(t, f, 2)
+	c := ctx(t)
+	var id uuid.UUID
+	for id = uuid.New(); journal.PartitionOf(id, 2) != 1; id = uuid.New() {
+	}
+	// tail tails until it gets notifications (none and no error: a
+	// bounded wait passed) or an error.
+	tail := func(ctx context.Context, after uint64, limit int) ([]journal.Notification, error) {
+		for {
+			ns, err := journal.Tail(ctx, j, 1, after, limit)
+			if err != nil || len(ns) > 0 {
+				return ns, err
+			}
+		}
+	}
+	// Nothing past 0 yet: Tail gives up when its context ends.
+	short, cancel := context.WithTimeout(c, 50*time.Millisecond)
+	_, err := tail(short, 0, 10)
+	cancel()
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	type result struct {
+		ns  []journal.Notification
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		ns, err := tail(c, 0, 10)
+		got <- result{ns, err}
+	}()
+	_, err = j.Append(c, id, 0, Records(id, 1, 3))
+	require.NoError(t, err)
+	var r result
+	select {
+	case r = <-got:
+	case <-c.Done():
+		t.Fatal("Tail did not return after an append")
+	}
+	require.NoError(t, r.err)
+	require.NotEmpty(t, r.ns)
+	// What it returned is the log from position 1 on, as Select has it.
+	sel, err := j.Select(c, 1, 1, len(r.ns))
+	require.NoError(t, err)
+	assert.Equal(t, sel, r.ns)
+
+	// Already past: returns at once, up to limit, from after+1 on.
+	ns, err := tail(c, 0, 2)
+	require.NoError(t, err)
+	require.Len(t, ns, 2)
+	assert.Equal(t, []uint64{1, 2}, []uint64{ns[0].Position, ns[1].Position})
+	assert.Equal(t, []uint64{1, 2}, []uint64{ns[0].Record.Version, ns[1].Record.Version})
+	ns, err = tail(c, 2, 10)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, uint64(3), ns[0].Position)
+	assert.Equal(t, 1, ns[0].Partition)
+	assert.Equal(t, Records(id, 3, 1)[0].Data, ns[0].Record.Data)
+
+	// The other partition has nothing.
+	short, cancel = context.WithTimeout(c, 50*time.Millisecond)
+	ns, err = journal.Tail(short, j, 0, 0, 10)
+	cancel()
+	assert.Empty(t, ns)
+	if err != nil {
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+	_, err = journal.Tail(c, j, 2, 0, 10)
+	assert.ErrorIs(t, err, journal.ErrPartition)
 }
 
 func testCancelledContext(t *testing.T, f Factory) {

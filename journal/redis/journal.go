@@ -297,6 +297,11 @@ func (j *Journal) Select(ctx context.Context, part int, start uint64, limit int)
 	if err != nil {
 		return nil, fmt.Errorf("redis journal: select partition %d from %d: %w", part, start, j.readErr(err))
 	}
+	return notifications(part, msgs)
+}
+
+// notifications decodes a partition's log entries.
+func notifications(part int, msgs []goredis.XMessage) ([]journal.Notification, error) {
 	out := make([]journal.Notification, len(msgs))
 	for i, m := range msgs {
 		pos, err := parseID(m.ID)
@@ -387,6 +392,48 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 		}
 	}
 }
+
+// Tail implements journal.Tailer with one XREAD BLOCK that returns the
+// entries after after.
+func (j *Journal) Tail(ctx context.Context, part int, after uint64, limit int) ([]journal.Notification, error) {
+	if err := journal.CheckPartition(part, j.cfg.Partitions); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("redis journal: tail partition %d: limit %d, want at least 1", part, limit)
+	}
+	if err := j.checkOpen(); err != nil {
+		return nil, err
+	}
+	// Block a little less than the context allows, as Wait does.
+	block := maxBlock
+	if d, ok := ctx.Deadline(); ok {
+		block = min(block, time.Until(d)-10*time.Millisecond)
+	}
+	if block < time.Millisecond {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	streams, err := j.tail.XRead(ctx, &goredis.XReadArgs{
+		Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: int64(limit), Block: block,
+	}).Result()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case deadlineHit(ctx, err):
+		<-ctx.Done()
+		return nil, ctx.Err()
+	case errors.Is(err, goredis.Nil):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("redis journal: tail partition %d after %d: %w", part, after, j.readErr(err))
+	case len(streams) == 0:
+		return nil, nil
+	}
+	return notifications(part, streams[0].Messages)
+}
+
+var _ journal.Tailer = (*Journal)(nil)
 
 // deadlineHit says that err is the socket's read deadline, which is the
 // context's: the context is about to report its own end.
