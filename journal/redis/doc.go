@@ -41,9 +41,10 @@
 //     per event, see the memory test).
 //   - A partition lives on one Redis node, so one partition's append rate
 //     is bounded by one Redis core. Use more partitions to spread a cluster.
-//   - Wait blocks on XREAD BLOCK with one connection per waiter, for at
-//     most 500 ms at a time: a context cancelled without a deadline is
-//     noticed within that. Waiters take their connections from a pool of
+//   - Wait and Tail block on XREAD BLOCK with one connection per waiter,
+//     for at most 500 ms at a time: a context cancelled without a deadline
+//     is noticed within that. Tail (journal.Tailer) returns the new entries
+//     from that one read. Waiters take their connections from a pool of
 //     their own (PoolSize of them), so tails never hold up reads.
 //   - Keys written outside the journal under its prefix (a wrong type, a
 //     head out of step with the log) make the script fail, possibly after
