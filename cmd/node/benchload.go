@@ -108,8 +108,11 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	// thousand workers on a few cores then take turns, instead of each
 	// holding a processor for a whole time slice (10 ms) and being
 	// preempted in the middle of a command, which then waits for all the
-	// others' time slices: Go's scheduler, not the node, at work.
-	yield := c.targets == "" && !c.http && !c.baseline
+	// others' time slices: Go's scheduler, not the node, at work. An
+	// open-loop worker waits for its next due time instead: a yield there
+	// would put it at the back of the global run queue, behind a thousand
+	// others, and make its next command late.
+	yield := c.targets == "" && !c.http && !c.baseline && c.rate == 0
 	var wg sync.WaitGroup
 	hostBefore := sampleHost()
 	start := time.Now()
