@@ -34,6 +34,7 @@ type benchConfig struct {
 	commands    int64
 	payload     int
 	rate        float64
+	yield       int
 	out         string
 	quiet       bool
 	targets     string
@@ -60,6 +61,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.commands, "commands", 0, "run this many commands instead of for --duration [FACTUM_COMMANDS]")
 	fs.IntVar(&c.payload, "payload", 100, "payload bytes per event [FACTUM_PAYLOAD]")
 	fs.Float64Var(&c.rate, "rate", 0, "open loop: offer this many commands/s, latency counted from when each was due (0: closed loop) [FACTUM_RATE]")
+	fs.IntVar(&c.yield, "yield", 16, "in process, closed loop: a worker yields the processor after this many commands, as a client on a network waits for its socket (1: the fairest tail, each command's wait for a processor bounded by one round of the workers; more: more commands/s; 0: never) [FACTUM_YIELD]")
 	fs.StringVar(&c.out, "out", "", "write the JSON result to this file (default: none) [FACTUM_OUT]")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal) [FACTUM_QUIET]")
 	fs.StringVar(&c.targets, "target", "", "drive running nodes over HTTP: URL[,URL...] (http://host:port), requests spread over them [FACTUM_TARGET]")
@@ -97,6 +99,8 @@ func (c *benchConfig) check() error {
 		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, server.ErrUsage)
 	case c.rate < 0:
 		return fmt.Errorf("--rate %v: want 0 (closed loop) or more: %w", c.rate, server.ErrUsage)
+	case c.yield < 0:
+		return fmt.Errorf("--yield %d: want 0 (never) or more: %w", c.yield, server.ErrUsage)
 	case modes > 1:
 		return fmt.Errorf("--target, --http and --baseline: choose one: %w", server.ErrUsage)
 	case (c.protobuf || c.batch != 0) && !overHTTP:
@@ -137,6 +141,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	version, commit := buildInfo()
 	rec := benchRecord{Mode: "in-process", Journal: "memory", Partitions: c.store.Config.Partitions, Pipeline: storage.String(),
 		Aggregates: c.aggregates, Concurrency: c.concurrency, Rate: c.rate, Loop: "closed", Payload: c.payload,
+		Yield: c.yield,
 		Batch: c.batch, Protobuf: c.protobuf, SnapshotEvery: c.store.SnapshotEvery(), Factum: version, Commit: commit,
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		Started: time.Now().UTC().Format(time.RFC3339)}

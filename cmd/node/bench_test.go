@@ -234,6 +234,7 @@ func TestBenchUsage(t *testing.T) {
 		"baseline batch":    {[]string{"--baseline", "--batch", "2"}, "single JSON"},
 		"batch too big":     {[]string{"--http", "--aggregates", "10", "--concurrency", "5", "--batch", "3"}, "--batch 3"},
 		"negative rate":     {[]string{"--rate", "-1"}, "--rate"},
+		"negative yield":    {[]string{"--yield", "-1"}, "--yield"},
 		"bad target":        {[]string{"--target", "https://x:1"}, "want http://host:port"},
 		"braces in prefix":  {[]string{"--key-prefix", "a{b}"}, "--key-prefix"},
 		"negative batch":    {[]string{"--http", "--batch", "-1"}, "--batch -1"},

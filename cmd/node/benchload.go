@@ -103,16 +103,23 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
-	// An in-process worker yields every 16 commands (outside the
-	// measured time), as a client on a network waits for its socket: a
-	// thousand workers on a few cores then take turns, instead of each
-	// holding a processor for a whole time slice (10 ms) and being
-	// preempted in the middle of a command, which then waits for all the
-	// others' time slices: Go's scheduler, not the node, at work. An
-	// open-loop worker waits for its next due time instead: a yield there
-	// would put it at the back of the global run queue, behind a thousand
-	// others, and make its next command late.
-	yield := c.targets == "" && !c.http && !c.baseline && c.rate == 0
+	// An in-process worker in a closed loop yields every --yield commands
+	// (16; outside the measured time), as a client on a network waits for
+	// its socket: a thousand workers on a few cores then take turns,
+	// instead of each holding a processor for a whole time slice (10 ms)
+	// and being preempted in the middle of a command, which then waits for
+	// all the others' time slices: Go's scheduler, not the node, at work.
+	// A command that blocks once (an activation that waits for a lock)
+	// still waits for one round of the others' turns (a thousand workers
+	// times 16 commands on two cores: about 30 ms), which is where the
+	// in-process max comes from; --yield 1 makes a round short, at the cost
+	// of a yield per command. An open-loop worker waits for its next due
+	// time instead: a yield there would put it at the back of the global
+	// run queue, behind a thousand others, and make its next command late.
+	yield := int64(c.yield)
+	if c.targets != "" || c.http || c.baseline || c.rate > 0 {
+		yield = 0
+	}
 	var wg sync.WaitGroup
 	hostBefore := sampleHost()
 	start := time.Now()
@@ -194,7 +201,7 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 				if c.commands == 0 {
 					done.Add(int64(batch))
 				}
-				if yield && j%16 == 15 {
+				if yield > 0 && j%yield == yield-1 {
 					runtime.Gosched()
 				}
 			}

@@ -60,6 +60,7 @@ type benchRecord struct {
 	Concurrency   int      `json:"concurrency"`
 	Rate          float64  `json:"rate,omitempty"`
 	Loop          string   `json:"loop"`
+	Yield         int      `json:"yield_every,omitempty"`
 	Payload       int      `json:"payload_bytes"`
 	Batch         int      `json:"batch,omitempty"`
 	Protobuf      bool     `json:"protobuf,omitempty"`
