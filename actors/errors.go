@@ -89,8 +89,9 @@ const (
 	KindNone Kind = iota
 	// KindRefused: the command was refused for good: a broken business
 	// rule, no aggregate of that type with that id (or an id of another
-	// type), a create for an aggregate that exists, a command that does
-	// not fit or is not known. Trying again gives the same answer.
+	// type, or a discarded aggregate), a create for an aggregate that
+	// exists, a command that does not fit or is not known. Trying again
+	// gives the same answer.
 	KindRefused
 	// KindTransient: the journal could not be reached, the outcome is
 	// unknown, another writer won (twice), the storage fenced the writer
@@ -126,6 +127,7 @@ func KindOf(err error) Kind {
 	case errors.Is(err, ErrCorrupt), errors.Is(err, ErrShredded), errors.Is(err, ErrHandlerPanic):
 		return KindFault
 	case errors.Is(err, ErrRejected), errors.Is(err, ErrAggregateNotFound), errors.Is(err, ErrAlreadyExists),
+		errors.Is(err, ErrDiscarded), errors.Is(err, ErrWrongType),
 		errors.Is(err, ErrBadCommand), errors.Is(err, ErrUnknownCommand), errors.Is(err, ErrUnknownType):
 		return KindRefused
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrOutcomeUnknown), errors.Is(err, ErrVersionConflict),

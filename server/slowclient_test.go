@@ -116,3 +116,26 @@ func TestHeadersTooLarge(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, res.StatusCode)
 }
+
+// An idle kept-alive connection is closed after IdleTimeout, not after
+// ReadTimeout (which net/http uses for idle connections when IdleTimeout
+// is not set): here a minute, which would keep it open past the test.
+func TestIdleConnectionsAreClosed(t *testing.T) {
+	addr := serveReal(t, server.Config{IdleTimeout: 300 * time.Millisecond, ReadTimeout: time.Minute})
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.False(t, res.Close, "the server did not keep the connection alive")
+	// Idle from here: the server closes it.
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Second)))
+	_, err = br.ReadByte()
+	require.ErrorIs(t, err, io.EOF, "want the server to close the idle connection")
+}

@@ -47,8 +47,16 @@ const (
 )
 
 // ErrMoved is what CodeMoved stands for: the node does not own the
-// aggregate's partition, and did not run the command.
-var ErrMoved = errors.New("partition not owned by this node")
+// aggregate's partition, and did not run the command. It is also
+// journal.ErrUnavailable (errors.Is): to a caller that retries, as a
+// process manager does (actors.KindOf), a partition between owners is
+// unavailable for a while, not a fault.
+var ErrMoved error = movedError{}
+
+type movedError struct{}
+
+func (movedError) Error() string        { return "partition not owned by this node" }
+func (movedError) Is(target error) bool { return target == journal.ErrUnavailable }
 
 // ErrorCode maps an error returned by the actor system to its code: ""
 // for nil, CodeInternal for an error it does not know.
@@ -106,7 +114,8 @@ func Error(code, msg string) error {
 	case "":
 		return nil
 	case CodeDiscarded:
-		sentinel = actors.ErrDiscarded
+		// As the local error: a discarded aggregate is also not found.
+		return &remoteError{code: code, msg: msg, sentinel: actors.ErrDiscarded, also: actors.ErrAggregateNotFound}
 	case CodeIdempotencyKeyReused:
 		sentinel = actors.ErrCommandIDReused
 	case CodeUnregisteredEvent:
@@ -146,6 +155,7 @@ func Error(code, msg string) error {
 type remoteError struct {
 	code, msg string
 	sentinel  error
+	also      error // a second sentinel the local error is too, or nil
 }
 
 func (e *remoteError) Error() string {
@@ -155,4 +165,9 @@ func (e *remoteError) Error() string {
 	return e.msg
 }
 
-func (e *remoteError) Unwrap() error { return e.sentinel }
+func (e *remoteError) Unwrap() []error {
+	if e.also != nil {
+		return []error{e.sentinel, e.also}
+	}
+	return []error{e.sentinel}
+}

@@ -2,6 +2,7 @@ package bank_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -310,5 +311,54 @@ func TestTransferToAnIDOfAnotherType(t *testing.T) {
 	require.Equal(t, int64(10), balance(bob))
 	for _, s := range r.Status() {
 		require.Zero(t, s.Parked, "nothing parked: the refusals were final")
+	}
+}
+
+// A transfer into an account that cannot hold the amount (its balance
+// would overflow) is refused at the deposit step and refunded: the money
+// that left the source comes back, and nothing is parked.
+func TestTransferIntoAFullAccountIsRefunded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sys := newBank(t, 1)
+	alice, full := uuid.New(), uuid.New()
+	for _, id := range []uuid.UUID{alice, full} {
+		_, err := actors.Send(ctx, sys, bank.AggregateType, id, bank.Open{Owner: "owner"})
+		require.NoError(t, err)
+	}
+	_, err := actors.Send(ctx, sys, bank.AggregateType, alice, bank.Deposit{Amount: 100})
+	require.NoError(t, err)
+	_, err = actors.Send(ctx, sys, bank.AggregateType, full, bank.Deposit{Amount: math.MaxInt64 - 5})
+	require.NoError(t, err)
+	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
+	require.NoError(t, err)
+	require.NoError(t, r.Add(bank.TransferProcess(sys, projections.Backoff(time.Millisecond, 10*time.Millisecond))))
+	require.NoError(t, r.Start(ctx))
+	t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
+
+	tooMuch, fits := uuid.New(), uuid.New()
+	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, tooMuch, bank.StartTransfer{From: alice, To: full, Amount: 6})
+	require.NoError(t, err)
+	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, fits, bank.StartTransfer{From: alice, To: full, Amount: 5})
+	require.NoError(t, err)
+	transfer := func(id uuid.UUID) *bank.Transfer {
+		tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, id)
+		require.NoError(t, err)
+		return tr
+	}
+	require.Eventually(t, func() bool { return transfer(tooMuch).Done() && transfer(fits).Done() },
+		30*time.Second, 5*time.Millisecond, "no transfer is stuck")
+	require.Equal(t, bank.StatusRefunded, transfer(tooMuch).Status)
+	require.Contains(t, transfer(tooMuch).Reason, "overflow")
+	require.Equal(t, bank.StatusCompleted, transfer(fits).Status)
+	balance := func(id uuid.UUID) int64 {
+		a, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, id)
+		require.NoError(t, err)
+		return a.Balance
+	}
+	require.Equal(t, int64(95), balance(alice), "the refused 6 came back; the 5 went")
+	require.Equal(t, int64(math.MaxInt64), balance(full))
+	for _, s := range r.Status() {
+		require.Zero(t, s.Parked, "nothing parked: the refusal was final")
 	}
 }
