@@ -32,6 +32,14 @@ type Tailer interface {
 	Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error)
 }
 
+// MultiTailer is a Log that waits for the next notifications of several
+// partitions at once (journal.MultiTailer): a runner that follows many
+// partitions tails them all in one step per wake-up. errors.ErrUnsupported
+// says the log cannot.
+type MultiTailer interface {
+	TailMany(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error)
+}
+
 // Local is the log of an event store's own journal as a Log.
 func Local(events *journal.EventStore) Log { return localLog{events} }
 
@@ -47,6 +55,9 @@ func (l localLog) Wait(ctx context.Context, p int, after uint64) (uint64, error)
 }
 func (l localLog) Tail(ctx context.Context, p int, after uint64, limit int) ([]journal.Notification, error) {
 	return journal.Tail(ctx, l.s.Journal(), p, after, limit)
+}
+func (l localLog) TailMany(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error) {
+	return journal.TailMany(ctx, l.s.Journal(), cursors, limit)
 }
 func (l localLog) Decode(ctx context.Context, r journal.Record) (domain.Envelope, error) {
 	return l.s.Decode(ctx, r)

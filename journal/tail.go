@@ -1,6 +1,10 @@
 package journal
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
 
 // Tailer is a Journal that waits for a partition's next notifications
 // and returns them in one step, where Wait and then Select would take
@@ -25,4 +29,35 @@ func Tail(ctx context.Context, j Journal, partition int, after uint64, limit int
 		return nil, err
 	}
 	return j.Select(ctx, partition, after+1, limit)
+}
+
+// Cursor is where a reader of one partition stands: it has read up to and
+// including After.
+type Cursor struct {
+	Partition int
+	After     uint64
+}
+
+// MultiTailer is a Journal that waits for the next notifications of
+// several partitions at once and returns them in one step (the Redis
+// journal: one XREAD BLOCK over several streams). A node that follows
+// many partitions pays one round trip per wake-up for all of them, not
+// one per partition.
+type MultiTailer interface {
+	// TailMany blocks until one of the cursors' partitions has
+	// notifications after its cursor, or ctx ends, or a bounded while
+	// passes (then it returns none and no error: callers loop), and
+	// returns up to limit of each such partition's, from its cursor on:
+	// grouped by partition, each partition's in position order. A journal
+	// that wraps one that cannot answers errors.ErrUnsupported.
+	TailMany(ctx context.Context, cursors []Cursor, limit int) ([]Notification, error)
+}
+
+// TailMany is j's TailMany, or errors.ErrUnsupported when j is not a
+// MultiTailer.
+func TailMany(ctx context.Context, j Journal, cursors []Cursor, limit int) ([]Notification, error) {
+	if t, ok := j.(MultiTailer); ok {
+		return t.TailMany(ctx, cursors, limit)
+	}
+	return nil, fmt.Errorf("journal: tail several partitions at once: %w", errors.ErrUnsupported)
 }

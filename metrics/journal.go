@@ -51,7 +51,14 @@ func (j *meteredJournal) AppendMany(ctx context.Context, streams []journal.Strea
 var (
 	_ journal.MultiAppender = (*meteredJournal)(nil)
 	_ journal.Tailer        = (*meteredJournal)(nil)
+	_ journal.MultiTailer   = (*meteredJournal)(nil)
 )
+
+// TailMany implements journal.MultiTailer: journal.TailMany of the
+// decorated journal (errors.ErrUnsupported when it cannot).
+func (j *meteredJournal) TailMany(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error) {
+	return journal.TailMany(ctx, j.Journal, cursors, limit)
+}
 
 // Tail implements journal.Tailer: journal.Tail of the decorated journal.
 func (j *meteredJournal) Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error) {

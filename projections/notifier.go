@@ -19,7 +19,10 @@ import (
 // eventlog.Log.Wait, a wake-up signal on the memory journal, and then
 // Select), reads each new section of the log once and pushes it, in
 // position order, to the mailboxes of the partition workers subscribed to
-// it.
+// it. Where the log can tail several partitions at once
+// (eventlog.MultiTailer: Redis, not Redis Cluster), the runner's tailHub
+// reads all of a log's partitions in one step and the notifiers only
+// publish.
 //
 // Backpressure: a mailbox holds a few sections; when a worker's mailbox is
 // full the notifier does not wait for it. The worker, finding a gap or its
@@ -32,6 +35,7 @@ type notifier struct {
 	part  int
 	batch int
 	logr  *slog.Logger
+	hub   *tailHub // tails the partition when set (run only subscribes)
 
 	head atomic.Uint64
 
@@ -89,8 +93,15 @@ func (n *notifier) prime(ctx context.Context) error {
 	return err
 }
 
-// run tails the partition until ctx ends.
+// run tails the partition until ctx ends; with a hub, the hub tails it
+// (with the runner's other partitions of the log) and run only subscribes.
 func (n *notifier) run(ctx context.Context) {
+	if n.hub != nil {
+		n.hub.add(n)
+		<-ctx.Done()
+		n.hub.remove(n)
+		return
+	}
 	bo := backoff{min: 10 * time.Millisecond, max: 2 * time.Second}
 	seen := n.head.Load()
 	for ctx.Err() == nil {

@@ -44,7 +44,12 @@ func (r *Runner) StartPartition(ctx context.Context, p int) error {
 		}
 		n := notifiers[pr.opts.log]
 		if n == nil {
+			hub, err := r.hubOf(ctx, pr.opts.log, log)
+			if err != nil {
+				return err
+			}
 			n = newNotifier(log, p, 1000, r.logr)
+			n.hub = hub
 			if err := n.prime(ctx); err != nil {
 				return fmt.Errorf("projections: runner: log %q partition %d: head: %w", pr.opts.log, p, err)
 			}
@@ -144,6 +149,7 @@ func (r *Runner) stopPartitions(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	r.closeHubs()
 	if len(errs) > 0 {
 		return errs[0]
 	}

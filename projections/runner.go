@@ -51,6 +51,7 @@ type Runner struct {
 	runCtx    context.Context // the workers' context (not Placed)
 	wg        sync.WaitGroup
 	notifiers map[string][]*notifier
+	hubs      map[string]*tailHub // per log; nil where the log tails one partition at a time
 	workers   []*worker
 	stopOnce  sync.Once
 	// Placed runners only: each projection's handlers, and what runs per
@@ -126,9 +127,19 @@ func (r *Runner) Add(rs ...Runnable) error {
 // Start loads the checkpoints and starts every notification actor and
 // projection worker. It returns once all have started; a projection that
 // is behind catches up in the background.
-func (r *Runner) Start(ctx context.Context) error {
+func (r *Runner) Start(ctx context.Context) (err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() {
+		if err != nil { // nothing runs: stop the hubs made on the way
+			for _, h := range r.hubs {
+				if h != nil {
+					h.close()
+				}
+			}
+			r.hubs = nil
+		}
+	}()
 	if r.state != 0 {
 		return fmt.Errorf("projections: runner: Start twice: %w", ErrRunning)
 	}
@@ -195,9 +206,14 @@ func (r *Runner) notifiersOf(ctx context.Context, name string, log eventlog.Log)
 	if ns := r.notifiers[name]; ns != nil {
 		return ns, nil
 	}
+	hub, err := r.hubOf(ctx, name, log)
+	if err != nil {
+		return nil, err
+	}
 	ns := make([]*notifier, log.Partitions())
 	for i := range ns {
 		ns[i] = newNotifier(log, i, 1000, r.logr)
+		ns[i].hub = hub
 		if err := ns[i].prime(ctx); err != nil {
 			return nil, fmt.Errorf("projections: runner: log %q partition %d: head: %w", name, i, err)
 		}
@@ -239,8 +255,39 @@ func (r *Runner) Stop(ctx context.Context) error {
 		r.cancel()
 		<-done
 		r.wg.Wait()
+		r.closeHubs()
 	})
 	return err
+}
+
+// hubOf returns the tail hub of the named log, made on first use; nil
+// when the log tails one partition at a time. Call it with r.mu held.
+func (r *Runner) hubOf(ctx context.Context, name string, log eventlog.Log) (*tailHub, error) {
+	if h, ok := r.hubs[name]; ok {
+		return h, nil
+	}
+	h, err := newTailHub(ctx, name, log, 1000, r.logr)
+	if err != nil {
+		return nil, err
+	}
+	if r.hubs == nil {
+		r.hubs = map[string]*tailHub{}
+	}
+	r.hubs[name] = h
+	return h, nil
+}
+
+// closeHubs stops the tail hubs, once the notifiers have stopped.
+func (r *Runner) closeHubs() {
+	r.mu.Lock()
+	hubs := r.hubs
+	r.hubs = nil
+	r.mu.Unlock()
+	for _, h := range hubs {
+		if h != nil {
+			h.close()
+		}
+	}
 }
 
 // Abort stops everything at once, as a crash would: handlers' contexts are
@@ -258,10 +305,12 @@ func (r *Runner) Abort() {
 			for _, p := range r.Partitions() {
 				_ = r.StopPartition(context.Background(), p, true)
 			}
+			r.closeHubs()
 			return
 		}
 		r.cancel()
 		r.wg.Wait()
+		r.closeHubs()
 	})
 }
 

@@ -216,6 +216,22 @@ func (j *Journal) Tail(ctx context.Context, partition int, after uint64, limit i
 	return j.checked(partition, ns, err)
 }
 
+// TailMany implements journal.MultiTailer (journal.TailMany of the journal
+// under j: errors.ErrUnsupported when it cannot), checking what it returns
+// as Select does.
+func (j *Journal) TailMany(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error) {
+	ns, err := journal.TailMany(ctx, j.inner, cursors, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ns {
+		if _, err := j.checked(ns[i].Partition, ns[i:i+1], nil); err != nil {
+			return nil, err
+		}
+	}
+	return ns, nil
+}
+
 // checked checks each record's own hash in ns, unless Config.TrustReads.
 func (j *Journal) checked(partition int, ns []journal.Notification, err error) ([]journal.Notification, error) {
 	if err != nil || j.cfg.TrustReads {

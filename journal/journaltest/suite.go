@@ -44,6 +44,7 @@ func RunWith(t *testing.T, newJournal Factory, features Features) {
 		{"Partitions", testPartitions},
 		{"Wait", testWait},
 		{"Tail", testTail},
+		{"TailMany", testTailMany},
 		{"CancelledContext", testCancelledContext},
 		{"Close", testClose},
 		{"AppendMany", func(t *testing.T, f Factory) { testAppendMany(t, f, features) }},
@@ -541,6 +542,99 @@ func testTail(t *testing.T, f Factory) {
 	}
 	_, err = journal.Tail(c, j, 2, 0, 10)
 	assert.ErrorIs(t, err, journal.ErrPartition)
+}
+
+// testTailMany checks journal.TailMany where the journal can (it
+// answers errors.ErrUnsupported otherwise).
+func testTailMany(t *testing.T, f Factory) {
+	j := open(t, f, 3)
+	c := ctx(t)
+	if _, err := journal.TailMany(c, j, nil, 10); errors.Is(err, errors.ErrUnsupported) {
+		_, isMulti := j.(journal.MultiTailer)
+		if !isMulti {
+			return // the journal does not tail several partitions at once
+		}
+		t.Skip("this journal's configuration does not tail several partitions at once")
+	} else {
+		require.NoError(t, err)
+	}
+	in := func(p int) uuid.UUID {
+		for {
+			if id := uuid.New(); journal.PartitionOf(id, 3) == p {
+				return id
+			}
+		}
+	}
+	// tail tails until it gets notifications or an error.
+	tail := func(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error) {
+		for {
+			ns, err := journal.TailMany(ctx, j, cursors, limit)
+			if err != nil || len(ns) > 0 {
+				return ns, err
+			}
+		}
+	}
+	all := []journal.Cursor{{Partition: 0}, {Partition: 1}, {Partition: 2}}
+	short, cancel := context.WithTimeout(c, 50*time.Millisecond)
+	_, err := tail(short, all, 10)
+	cancel()
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "nothing to read: it waits until the context ends")
+
+	a, b, d := in(0), in(2), in(1)
+	_, err = j.Append(c, a, 0, Records(a, 1, 3))
+	require.NoError(t, err)
+	_, err = j.Append(c, b, 0, Records(b, 1, 2))
+	require.NoError(t, err)
+	// Both partitions' news in one step, grouped by partition, each in
+	// position order, as Select has them.
+	ns, err := tail(c, all, 10)
+	require.NoError(t, err)
+	byPart := map[int][]journal.Notification{}
+	last := -1
+	for _, n := range ns {
+		if n.Partition != last {
+			require.Empty(t, byPart[n.Partition], "partition %d's notifications are not together", n.Partition)
+			last = n.Partition
+		}
+		byPart[n.Partition] = append(byPart[n.Partition], n)
+	}
+	for p, want := range map[int]int{0: 3, 2: 2} {
+		sel, err := j.Select(c, p, 1, 10)
+		require.NoError(t, err)
+		require.Len(t, sel, want)
+		assert.Equal(t, sel, byPart[p], "partition %d", p)
+	}
+	assert.Empty(t, byPart[1])
+
+	// Up to limit per partition, from each cursor on.
+	ns, err = tail(c, []journal.Cursor{{Partition: 0, After: 1}, {Partition: 2, After: 2}}, 1)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, 0, ns[0].Partition)
+	assert.Equal(t, uint64(2), ns[0].Position)
+
+	// Blocked, then woken by an append to any of its partitions.
+	got := make(chan []journal.Notification, 1)
+	go func() {
+		ns, err := tail(c, []journal.Cursor{{Partition: 0, After: 3}, {Partition: 1}, {Partition: 2, After: 2}}, 10)
+		assert.NoError(t, err)
+		got <- ns
+	}()
+	_, err = j.Append(c, d, 0, Records(d, 1, 1))
+	require.NoError(t, err)
+	select {
+	case ns = <-got:
+	case <-c.Done():
+		t.Fatal("TailMany did not return after an append")
+	}
+	require.Len(t, ns, 1)
+	assert.Equal(t, 1, ns[0].Partition)
+	assert.Equal(t, d, ns[0].Record.AggregateID)
+
+	_, err = journal.TailMany(c, j, []journal.Cursor{{Partition: 3}}, 10)
+	assert.ErrorIs(t, err, journal.ErrPartition)
+	_, err = journal.TailMany(c, j, []journal.Cursor{{Partition: 1}, {Partition: 1}}, 10)
+	assert.Error(t, err, "a partition twice")
 }
 
 func testCancelledContext(t *testing.T, f Factory) {

@@ -402,6 +402,61 @@ func (j *Journal) Tail(ctx context.Context, part int, after uint64, limit int) (
 	if limit <= 0 {
 		return nil, fmt.Errorf("redis journal: tail partition %d: limit %d, want at least 1", part, limit)
 	}
+	streams, err := j.xreadBlock(ctx, []string{j.keys.parts[part].log, streamID(after)}, limit)
+	if err != nil {
+		return nil, fmt.Errorf("redis journal: tail partition %d after %d: %w", part, after, err)
+	}
+	if len(streams) == 0 {
+		return nil, nil
+	}
+	return notifications(part, streams[0].Messages)
+}
+
+// TailMany implements journal.MultiTailer with one XREAD BLOCK over the
+// cursors' streams. On Redis Cluster, where the partitions' streams are in
+// different hash slots, it answers errors.ErrUnsupported.
+func (j *Journal) TailMany(ctx context.Context, cursors []journal.Cursor, limit int) ([]journal.Notification, error) {
+	if j.cluster != nil {
+		return nil, fmt.Errorf("redis journal (cluster): tail several partitions at once: %w", errors.ErrUnsupported)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("redis journal: tail several partitions: limit %d, want at least 1", limit)
+	}
+	if len(cursors) == 0 {
+		return nil, j.checkOpen()
+	}
+	args := make([]string, 2*len(cursors))
+	parts := make(map[string]int, len(cursors))
+	for i, c := range cursors {
+		if err := journal.CheckPartition(c.Partition, j.cfg.Partitions); err != nil {
+			return nil, err
+		}
+		key := j.keys.parts[c.Partition].log
+		if _, dup := parts[key]; dup {
+			return nil, fmt.Errorf("redis journal: tail several partitions: partition %d twice", c.Partition)
+		}
+		parts[key] = c.Partition
+		args[i], args[len(cursors)+i] = key, streamID(c.After)
+	}
+	streams, err := j.xreadBlock(ctx, args, limit)
+	if err != nil {
+		return nil, fmt.Errorf("redis journal: tail %d partitions: %w", len(cursors), err)
+	}
+	var out []journal.Notification
+	for _, st := range streams {
+		ns, err := notifications(parts[st.Stream], st.Messages)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ns...)
+	}
+	return out, nil
+}
+
+// xreadBlock runs one XREAD BLOCK (streams: keys, then ids) for at most
+// maxBlock and a little less than ctx allows; none and no error when it
+// times out, ctx.Err() when ctx ends.
+func (j *Journal) xreadBlock(ctx context.Context, streams []string, limit int) ([]goredis.XStream, error) {
 	if err := j.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -414,9 +469,7 @@ func (j *Journal) Tail(ctx context.Context, part int, after uint64, limit int) (
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	streams, err := j.tail.XRead(ctx, &goredis.XReadArgs{
-		Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: int64(limit), Block: block,
-	}).Result()
+	res, err := j.tail.XRead(ctx, &goredis.XReadArgs{Streams: streams, Count: int64(limit), Block: block}).Result()
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -426,14 +479,15 @@ func (j *Journal) Tail(ctx context.Context, part int, after uint64, limit int) (
 	case errors.Is(err, goredis.Nil):
 		return nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("redis journal: tail partition %d after %d: %w", part, after, j.readErr(err))
-	case len(streams) == 0:
-		return nil, nil
+		return nil, j.readErr(err)
 	}
-	return notifications(part, streams[0].Messages)
+	return res, nil
 }
 
-var _ journal.Tailer = (*Journal)(nil)
+var (
+	_ journal.Tailer      = (*Journal)(nil)
+	_ journal.MultiTailer = (*Journal)(nil)
+)
 
 // deadlineHit says that err is the socket's read deadline, which is the
 // context's: the context is about to report its own end.
