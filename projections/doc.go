@@ -17,7 +17,10 @@
 // position and time lag per partition.
 //
 // Inside, one notification actor per followed log partition tails it
-// (Log.Wait) and pushes each new section of the log to the mailboxes of
+// (Log.Wait, or one Tail step where the log has it; where the log tails
+// several partitions at once, eventlog.MultiTailer, one hub per log reads
+// all of the runner's partitions in one step and hands each notifier its
+// section) and pushes each new section of the log to the mailboxes of
 // the partition workers (one goroutine per projection and partition)
 // without waiting for any. A worker that is behind, or whose mailbox
 // overflowed, reads the log itself at full speed (with one read ahead)

@@ -44,7 +44,8 @@
 //   - Wait and Tail block on XREAD BLOCK with one connection per waiter,
 //     for at most 500 ms at a time: a context cancelled without a deadline
 //     is noticed within that. Tail (journal.Tailer) returns the new entries
-//     from that one read. Waiters take their connections from a pool of
+//     from that one read; TailMany (journal.MultiTailer) reads several
+//     partitions' streams in one XREAD (not on Redis Cluster). Waiters take their connections from a pool of
 //     their own (PoolSize of them), so tails never hold up reads.
 //   - Keys written outside the journal under its prefix (a wrong type, a
 //     head out of step with the log) make the script fail, possibly after
