@@ -241,3 +241,58 @@ func TestFencedAppendMany(t *testing.T) {
 		require.EqualValues(t, 1, head, "partition %d: a fenced append wrote", p)
 	}
 }
+
+// Appends to several partitions that go out together (one pipeline of
+// script calls) are checked per partition: the writer that lost one
+// partition's lease gets ErrFenced for that partition's appends only, and
+// the others are written.
+func TestFencedPartitionInABatch(t *testing.T) {
+	srv := redistest.StartServer(t, redistest.Options{})
+	ctx := context.Background()
+	fa, fb := &fence{}, &fence{}
+	ja := openFenced(t, srv.URL(), "fence3:", 4, fa)
+	jb := openFenced(t, srv.URL(), "fence3:", 4, fb)
+	for p := range 4 {
+		l, err := ja.Acquire(ctx, p, "a", time.Minute)
+		require.NoError(t, err)
+		fa.set(p, l.Token)
+	}
+	// b takes partition 1 (a's lease there is released, as after a
+	// handover); a still believes it holds it.
+	b, err := jb.Acquire(ctx, 1, "b", time.Minute)
+	require.Error(t, err, "a holds partition 1")
+	require.NoError(t, ja.Release(ctx, redis.Lease{Partition: 1, Token: fa.Token(1)}))
+	b, err = jb.Acquire(ctx, 1, "b", time.Minute)
+	require.NoError(t, err)
+	fb.set(1, b.Token)
+
+	const n = 400
+	ids := make([]uuid.UUID, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		ids[i] = journaltest.IDIn(i%4, 4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = ja.Append(ctx, ids[i], 0, []journal.Record{rec(ids[i], 1)})
+		}()
+	}
+	wg.Wait()
+	written := map[int]uint64{}
+	for i, err := range errs {
+		p := i % 4
+		if p == 1 {
+			require.ErrorIs(t, err, journal.ErrFenced, "append %d", i)
+			require.NotErrorIs(t, err, journal.ErrOutcomeUnknown)
+			continue
+		}
+		require.NoError(t, err, "append %d to partition %d", i, p)
+		written[p]++
+	}
+	for p := range 4 {
+		head, err := ja.Head(ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, written[p], head, "partition %d", p)
+	}
+}
