@@ -74,9 +74,12 @@
 // Placed): the owner of p runs p's notifier and every projection's and
 // process manager's worker for p (Partitions.Own), resuming from the
 // checkpoints; a handover stops them after saving their checkpoints, a
-// loss stops them at once. A process manager's commands go through the
-// router like any other, so they reach their aggregates' owners, with their
-// NotBefore in the envelope.
+// loss stops them at once. On a standalone Redis the runner reads all the
+// partitions a node owns with one XREAD per wake-up (its tail hub); on
+// Redis Cluster each partition is read on its own. A process manager's
+// commands go through the router like any other, so they reach their
+// aggregates' owners, with their NotBefore in the envelope; an answer of
+// moved (no owner before the deadline) is transient for it, and retried.
 //
 // # Tests
 //
@@ -93,7 +96,10 @@
 // exactly once and that the writers' epochs never go back in any
 // partition's log. One test runs a node in process, with a snapshot store
 // that holds a write, to check that a handover writes the queued
-// snapshots before it releases the lease.
+// snapshots before it releases the lease. Unit tests cover the placement
+// (TestPlacementSpreadsAndIsStable), the membership table (TestMembership)
+// and the owner table (TestOwnership); the leases and the fenced append
+// are tested in journal/redis.
 //
 // Checkpoint commits are fenced too, by compare-and-set rather than by the
 // lease (projections.FencedTx): a worker commits only if the checkpoint is
