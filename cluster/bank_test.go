@@ -28,7 +28,7 @@ import (
 // each transfer's money moved exactly once, and the balances read model
 // equals the balances rebuilt from the log.
 func TestClusterBankTransfers(t *testing.T) {
-	c := startCluster(t, 3, 16)
+	c := startCluster(t, 3, 32)
 	require.Eventually(t, func() bool { _, ok := c.ownedOnce(c.nodes...); return ok }, 5*time.Second, 20*time.Millisecond)
 	s := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", s)
