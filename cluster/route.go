@@ -62,14 +62,29 @@ func (n *Node) Route(ctx context.Context, c actors.Command, local func(context.C
 	if c.CommandID == "" {
 		c.CommandID = uuid.NewString() // a forward may be sent twice
 	}
+	// A command served here on the first try waits for its reply with
+	// c.Timeout on the system's reused timer, as on a single node; the
+	// route's deadline becomes a context only when a forward or a retry
+	// needs one.
+	var deadline time.Time
 	if _, ok := ctx.Deadline(); !ok {
 		wait := n.cfg.RouteTimeout
 		if c.Timeout > 0 {
 			wait = c.Timeout
 		}
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, wait)
-		defer cancel()
+		deadline, c.Timeout = time.Now().Add(wait), wait
+	}
+	var cancel context.CancelFunc
+	defer func() {
+		if cancel != nil {
+			cancel()
+		}
+	}()
+	bounded := func() context.Context {
+		if !deadline.IsZero() && cancel == nil {
+			ctx, cancel = context.WithDeadline(ctx, deadline)
+		}
+		return ctx
 	}
 	p := journal.PartitionOf(c.AggregateID, n.own.Partitions())
 	var unknown bool
@@ -78,7 +93,7 @@ func (n *Node) Route(ctx context.Context, c actors.Command, local func(context.C
 		var rep actors.Reply
 		var err error
 		if !n.local(p, func() { rep, err = local(ctx, c) }) {
-			rep, err = n.forward(ctx, p, c)
+			rep, err = n.forward(bounded(), p, c)
 			if errors.Is(err, errTransport) {
 				unknown = unknown || errors.Is(err, journal.ErrOutcomeUnknown)
 			}
@@ -87,7 +102,7 @@ func (n *Node) Route(ctx context.Context, c actors.Command, local func(context.C
 			return rep, err
 		}
 		last = err
-		if !n.backoff(ctx, attempt) {
+		if !n.backoff(bounded(), attempt) {
 			break
 		}
 	}
