@@ -1,14 +1,19 @@
 package hashchain_test
 
 import (
+	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/factum-dev/factum/internal/redistest"
 	"github.com/factum-dev/factum/journal"
 	"github.com/factum-dev/factum/journal/hashchain"
 	"github.com/factum-dev/factum/journal/journaltest"
 	"github.com/factum-dev/factum/journal/memory"
+	jredis "github.com/factum-dev/factum/journal/redis"
 )
 
 // chained returns a factory of hash-chained journals over memory journals.
@@ -40,3 +45,23 @@ func TestConformance(t *testing.T) {
 }
 
 func BenchmarkJournal(b *testing.B) { journaltest.Bench(b, chained(hashchain.Config{})) }
+
+// TestConformanceRedis runs the suite on a hash-chained Redis journal (a
+// real redis-server the test starts), where the wrapper forwards the
+// Redis journal's one-step reads (Tail, TailMany) and checks what they
+// return.
+func TestConformanceRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("TestConformance covers the wrapper over memory")
+	}
+	srv := redistest.StartServer(t, redistest.Options{})
+	var n atomic.Int64
+	journaltest.RunWith(t, func(t testing.TB, partitions int) journal.Journal {
+		r, err := jredis.New(context.Background(), jredis.Config{URL: srv.URL(), Partitions: partitions,
+			KeyPrefix: fmt.Sprintf("hc%d:", n.Add(1))})
+		require.NoError(t, err)
+		j, err := hashchain.Wrap(r, hashchain.Config{})
+		require.NoError(t, err)
+		return j
+	}, features)
+}
