@@ -261,104 +261,103 @@ func send[C any](t *testing.T, sys *actors.System, typ string, id uuid.UUID, cmd
 // type (here: another transfer) are final at once: the one from it fails,
 // the one to it is refunded, and the transfers after them go through.
 func TestTransferToAnIDOfAnotherType(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	sys := newBank(t, 1)
 	alice, bob := uuid.New(), uuid.New()
-	for _, id := range []uuid.UUID{alice, bob} {
-		_, err := actors.Send(ctx, sys, bank.AggregateType, id, bank.Open{Owner: "owner"})
-		require.NoError(t, err)
-	}
-	_, err := actors.Send(ctx, sys, bank.AggregateType, alice, bank.Deposit{Amount: 100})
-	require.NoError(t, err)
-	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
-	require.NoError(t, err)
-	require.NoError(t, r.Add(bank.TransferProcess(sys, projections.Backoff(time.Millisecond, 10*time.Millisecond))))
-	require.NoError(t, r.Start(ctx))
-	t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
-
+	b := newTransferBank(t, map[uuid.UUID]int64{alice: 100, bob: 0})
 	other := uuid.New() // a transfer: an aggregate of another type
-	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, other, bank.StartTransfer{From: bob, To: alice, Amount: 1})
-	require.NoError(t, err)
+	b.start(other, bank.StartTransfer{From: bob, To: alice, Amount: 1})
 	toOther, fromOther, normal := uuid.New(), uuid.New(), uuid.New()
-	for id, c := range map[uuid.UUID]bank.StartTransfer{
-		toOther:   {From: alice, To: other, Amount: 30},
-		fromOther: {From: other, To: bob, Amount: 30},
-	} {
-		_, err = actors.Send(ctx, sys, bank.TransferAggregateType, id, c)
-		require.NoError(t, err)
-	}
-	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, normal, bank.StartTransfer{From: alice, To: bob, Amount: 10})
-	require.NoError(t, err)
-	status := func(id uuid.UUID) *bank.Transfer {
-		tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, id)
-		require.NoError(t, err)
-		return tr
-	}
-	require.Eventually(t, func() bool {
-		return status(toOther).Done() && status(fromOther).Done() && status(normal).Done()
-	}, 30*time.Second, 5*time.Millisecond, "no transfer is stuck")
-	require.Equal(t, bank.StatusRefunded, status(toOther).Status)
-	require.Contains(t, status(toOther).Reason, "bank.Transfer")
-	require.Equal(t, bank.StatusFailed, status(fromOther).Status)
-	require.Equal(t, bank.StatusCompleted, status(normal).Status)
-	balance := func(id uuid.UUID) int64 {
-		a, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, id)
-		require.NoError(t, err)
-		return a.Balance
-	}
-	require.Equal(t, int64(90), balance(alice), "the refunded 30 came back")
-	require.Equal(t, int64(10), balance(bob))
-	for _, s := range r.Status() {
-		require.Zero(t, s.Parked, "nothing parked: the refusals were final")
-	}
+	b.start(toOther, bank.StartTransfer{From: alice, To: other, Amount: 30})
+	b.start(fromOther, bank.StartTransfer{From: other, To: bob, Amount: 30})
+	b.start(normal, bank.StartTransfer{From: alice, To: bob, Amount: 10})
+	b.done(toOther, fromOther, normal)
+	require.Equal(t, bank.StatusRefunded, b.transfer(toOther).Status)
+	require.Contains(t, b.transfer(toOther).Reason, "bank.Transfer")
+	require.Equal(t, bank.StatusFailed, b.transfer(fromOther).Status)
+	require.Equal(t, bank.StatusCompleted, b.transfer(normal).Status)
+	require.Equal(t, int64(90), b.balance(alice), "the refunded 30 came back")
+	require.Equal(t, int64(10), b.balance(bob))
+	b.nothingParked()
 }
 
 // A transfer into an account that cannot hold the amount (its balance
 // would overflow) is refused at the deposit step and refunded: the money
 // that left the source comes back, and nothing is parked.
 func TestTransferIntoAFullAccountIsRefunded(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	sys := newBank(t, 1)
 	alice, full := uuid.New(), uuid.New()
-	for _, id := range []uuid.UUID{alice, full} {
+	b := newTransferBank(t, map[uuid.UUID]int64{alice: 100, full: math.MaxInt64 - 5})
+	tooMuch, fits := uuid.New(), uuid.New()
+	b.start(tooMuch, bank.StartTransfer{From: alice, To: full, Amount: 6})
+	b.start(fits, bank.StartTransfer{From: alice, To: full, Amount: 5})
+	b.done(tooMuch, fits)
+	require.Equal(t, bank.StatusRefunded, b.transfer(tooMuch).Status)
+	require.Contains(t, b.transfer(tooMuch).Reason, "overflow")
+	require.Equal(t, bank.StatusCompleted, b.transfer(fits).Status)
+	require.Equal(t, int64(95), b.balance(alice), "the refused 6 came back; the 5 went")
+	require.Equal(t, int64(math.MaxInt64), b.balance(full))
+	b.nothingParked()
+}
+
+// transferBank is a bank with the transfer process manager running and an
+// account opened, holding opening, for each of opening's keys.
+type transferBank struct {
+	t   *testing.T
+	ctx context.Context
+	sys *actors.System
+	r   *projections.Runner
+}
+
+func newTransferBank(t *testing.T, opening map[uuid.UUID]int64) *transferBank {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	sys := newBank(t, 1)
+	for id, amount := range opening {
 		_, err := actors.Send(ctx, sys, bank.AggregateType, id, bank.Open{Owner: "owner"})
 		require.NoError(t, err)
+		if amount > 0 {
+			_, err = actors.Send(ctx, sys, bank.AggregateType, id, bank.Deposit{Amount: amount})
+			require.NoError(t, err)
+		}
 	}
-	_, err := actors.Send(ctx, sys, bank.AggregateType, alice, bank.Deposit{Amount: 100})
-	require.NoError(t, err)
-	_, err = actors.Send(ctx, sys, bank.AggregateType, full, bank.Deposit{Amount: math.MaxInt64 - 5})
-	require.NoError(t, err)
 	r, err := projections.NewRunner(projections.RunnerConfig{System: sys})
 	require.NoError(t, err)
 	require.NoError(t, r.Add(bank.TransferProcess(sys, projections.Backoff(time.Millisecond, 10*time.Millisecond))))
 	require.NoError(t, r.Start(ctx))
 	t.Cleanup(func() { require.NoError(t, r.Stop(context.Background())) })
+	return &transferBank{t: t, ctx: ctx, sys: sys, r: r}
+}
 
-	tooMuch, fits := uuid.New(), uuid.New()
-	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, tooMuch, bank.StartTransfer{From: alice, To: full, Amount: 6})
-	require.NoError(t, err)
-	_, err = actors.Send(ctx, sys, bank.TransferAggregateType, fits, bank.StartTransfer{From: alice, To: full, Amount: 5})
-	require.NoError(t, err)
-	transfer := func(id uuid.UUID) *bank.Transfer {
-		tr, err := actors.Get[*bank.Transfer](ctx, sys, bank.TransferAggregateType, id)
-		require.NoError(t, err)
-		return tr
-	}
-	require.Eventually(t, func() bool { return transfer(tooMuch).Done() && transfer(fits).Done() },
-		30*time.Second, 5*time.Millisecond, "no transfer is stuck")
-	require.Equal(t, bank.StatusRefunded, transfer(tooMuch).Status)
-	require.Contains(t, transfer(tooMuch).Reason, "overflow")
-	require.Equal(t, bank.StatusCompleted, transfer(fits).Status)
-	balance := func(id uuid.UUID) int64 {
-		a, err := actors.Get[*bank.Account](ctx, sys, bank.AggregateType, id)
-		require.NoError(t, err)
-		return a.Balance
-	}
-	require.Equal(t, int64(95), balance(alice), "the refused 6 came back; the 5 went")
-	require.Equal(t, int64(math.MaxInt64), balance(full))
-	for _, s := range r.Status() {
-		require.Zero(t, s.Parked, "nothing parked: the refusal was final")
+func (b *transferBank) start(id uuid.UUID, c bank.StartTransfer) {
+	_, err := actors.Send(b.ctx, b.sys, bank.TransferAggregateType, id, c)
+	require.NoError(b.t, err)
+}
+
+func (b *transferBank) transfer(id uuid.UUID) *bank.Transfer {
+	tr, err := actors.Get[*bank.Transfer](b.ctx, b.sys, bank.TransferAggregateType, id)
+	require.NoError(b.t, err)
+	return tr
+}
+
+func (b *transferBank) balance(id uuid.UUID) int64 {
+	a, err := actors.Get[*bank.Account](b.ctx, b.sys, bank.AggregateType, id)
+	require.NoError(b.t, err)
+	return a.Balance
+}
+
+// done waits until every transfer of ids is final.
+func (b *transferBank) done(ids ...uuid.UUID) {
+	require.Eventually(b.t, func() bool {
+		for _, id := range ids {
+			if !b.transfer(id).Done() {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 5*time.Millisecond, "no transfer is stuck")
+}
+
+// nothingParked checks that no refusal was parked: each was final.
+func (b *transferBank) nothingParked() {
+	for _, s := range b.r.Status() {
+		require.Zero(b.t, s.Parked, "nothing parked: the refusals were final")
 	}
 }

@@ -367,28 +367,11 @@ func (j *Journal) Wait(ctx context.Context, part int, after uint64) (uint64, err
 		if err != nil || head > after {
 			return head, err
 		}
-		// Block a little less than the context allows, so the server
-		// answers before the client's read deadline (the context's) hits.
-		block := maxBlock
-		if d, ok := ctx.Deadline(); ok {
-			block = min(block, time.Until(d)-10*time.Millisecond)
-		}
-		if block < time.Millisecond {
-			<-ctx.Done()
-			return head, ctx.Err()
-		}
-		err = j.tail.XRead(ctx, &goredis.XReadArgs{
-			Streams: []string{j.keys.parts[part].log, streamID(after)}, Count: 1, Block: block,
-		}).Err()
-		switch {
-		case ctx.Err() != nil:
-			return head, ctx.Err()
-		case deadlineHit(ctx, err):
-			<-ctx.Done()
-			return head, ctx.Err()
-		case err == nil, errors.Is(err, goredis.Nil):
-		default:
-			return head, fmt.Errorf("redis journal: wait on partition %d after %d: %w", part, after, j.readErr(err))
+		if _, err := j.xreadBlock(ctx, []string{j.keys.parts[part].log, streamID(after)}, 1); err != nil {
+			if ctx.Err() != nil {
+				return head, ctx.Err()
+			}
+			return head, fmt.Errorf("redis journal: wait on partition %d after %d: %w", part, after, err)
 		}
 	}
 }
@@ -454,8 +437,9 @@ func (j *Journal) TailMany(ctx context.Context, cursors []journal.Cursor, limit 
 }
 
 // xreadBlock runs one XREAD BLOCK (streams: keys, then ids) for at most
-// maxBlock and a little less than ctx allows; none and no error when it
-// times out, ctx.Err() when ctx ends.
+// maxBlock and a little less than ctx allows, so the server answers before
+// the client's read deadline (the context's) hits; none and no error when
+// it times out, ctx.Err() when ctx ends.
 func (j *Journal) xreadBlock(ctx context.Context, streams []string, limit int) ([]goredis.XStream, error) {
 	if err := j.checkOpen(); err != nil {
 		return nil, err
