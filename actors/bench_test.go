@@ -51,6 +51,12 @@ func benchSystem(tb testing.TB, n int, opts ...actors.AggregateOption) (*actors.
 // memory journal from many callers at once; cmds/s is the throughput.
 func BenchmarkCommands(b *testing.B) {
 	sys, ids := benchSystem(b, 10_000)
+	sendRandomly(b, sys, ids)
+}
+
+// sendRandomly sends b.N Add commands to ids chosen at random, from 512
+// callers per GOMAXPROCS, and reports the rates.
+func sendRandomly(b *testing.B, sys *actors.System, ids []uuid.UUID) {
 	ctx := context.Background()
 	b.SetParallelism(512) // callers per GOMAXPROCS
 	b.ReportAllocs()

@@ -35,21 +35,7 @@ func BenchmarkCommandsNoMetrics(b *testing.B) { benchCommandsMetrics(b, false) }
 
 func benchCommandsMetrics(b *testing.B, on bool) {
 	sys, ids := metricsSystem(b, on)
-	ctx := context.Background()
-	b.SetParallelism(512)
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := cpuTime()
-	b.RunParallel(func(pb *testing.PB) {
-		r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-		for pb.Next() {
-			if _, err := actors.Send(ctx, sys, counterType, ids[r.IntN(len(ids))], Add{By: 1}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	reportRates(b, cpu)
+	sendRandomly(b, sys, ids)
 }
 
 // BenchmarkMetricsOverhead measures the cost of the metrics in one
