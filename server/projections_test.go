@@ -4,19 +4,23 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/factum-dev/factum/actors"
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/eventlog"
 	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/examples/bank"
+	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/server"
+	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
 // startNode is startAPI with the example projections running, as node run
@@ -142,4 +146,61 @@ func TestAPINamesInBodies(t *testing.T) {
 	tr := s.get(t, "/v1/bank.Transfer/t-names")
 	alice := s.get(t, "/v1/bank.Account/alice@example.com")
 	require.Equal(t, alice.body["id"], tr.body["data"].(map[string]any)["from"], "the name is the id its URL names")
+}
+
+// A notification a projection refuses is parked, and /v1/projections shows
+// it: the count, and the recent one with its aggregate, type, kind and
+// reason; the partition goes on past it.
+func TestAPIProjectionsShowParked(t *testing.T) {
+	mem, err := jmemory.New(jmemory.Config{Partitions: 1})
+	require.NoError(t, err)
+	s, err := server.New(context.Background(), server.Config{Stores: &server.Stores{Journal: mem, Snapshots: smemory.New()},
+		SnapshotEvery: -1, MaxBody: 1024, RequestTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, examples.Host(s))
+	var handled atomic.Int64
+	p := projections.NewProjection("picky")
+	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
+		if e.Amount == 13 {
+			return fmt.Errorf("picky: 13 is unlucky: %w", actors.ErrRejected)
+		}
+		handled.Add(1)
+		return nil
+	})
+	require.NoError(t, s.Run(p))
+	require.NoError(t, s.Start(context.Background()))
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, s.Close())
+	})
+	ts := &testServer{Server: srv}
+
+	acct := ts.post(t, "/v1/bank.Account/carol/open", `{"owner":"carol"}`)
+	require.Equal(t, http.StatusOK, acct.status, acct.body)
+	for _, amount := range []int{5, 13, 7} {
+		r := ts.post(t, "/v1/bank.Account/carol/deposit", fmt.Sprintf(`{"amount":%d}`, amount))
+		require.Equal(t, http.StatusOK, r.status, r.body)
+	}
+	var picky map[string]any
+	require.Eventually(t, func() bool {
+		r := ts.get(t, "/v1/projections")
+		for _, e := range r.body["projections"].([]any) {
+			if e := e.(map[string]any); e["projection"] == "picky" {
+				picky = e
+			}
+		}
+		return picky != nil && picky["position_lag"].(float64) == 0 && handled.Load() == 2
+	}, 10*time.Second, 5*time.Millisecond, "the partition goes on past the parked one")
+	require.EqualValues(t, 1, picky["parked"], picky)
+	recent := picky["parked_recent"].([]any)
+	require.Len(t, recent, 1)
+	got := recent[0].(map[string]any)
+	require.Equal(t, acct.body["id"], got["aggregate_id"])
+	require.Equal(t, "bank.Deposited", got["type"])
+	require.Equal(t, "refused", got["kind"])
+	require.Contains(t, got["reason"], "13 is unlucky")
+	require.EqualValues(t, 3, got["version"])
+	require.Equal(t, false, picky["retrying"])
+	require.Empty(t, picky["stopped"])
 }
