@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/factum-dev/factum/domain"
 	"github.com/factum-dev/factum/journal"
@@ -30,6 +31,24 @@ type Log interface {
 // of Wait and Select when the log is one.
 type Tailer interface {
 	Tail(ctx context.Context, partition int, after uint64, limit int) ([]journal.Notification, error)
+}
+
+// Tail is l's Tail when l is a Tailer, otherwise Wait and then Select:
+// up to limit notifications of the partition after after, or none when a
+// bounded wait passed (callers loop).
+func Tail(ctx context.Context, l Log, partition int, after uint64, limit int) ([]journal.Notification, error) {
+	if t, ok := l.(Tailer); ok {
+		return t.Tail(ctx, partition, after, limit)
+	}
+	head, err := l.Wait(ctx, partition, after)
+	if err != nil || head <= after {
+		return nil, err
+	}
+	ns, err := l.Select(ctx, partition, after+1, limit)
+	if err == nil && len(ns) == 0 {
+		err = fmt.Errorf("eventlog: partition %d: the log returned no notifications though its head is %d", partition, head)
+	}
+	return ns, err
 }
 
 // MultiTailer is a Log that waits for the next notifications of several

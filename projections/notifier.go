@@ -120,58 +120,23 @@ func (n *notifier) run(ctx context.Context) {
 			}
 			n.failing.Store(false)
 		}
-		if t, ok := n.log.(eventlog.Tailer); ok {
-			// One step per wake-up: wait and read at once.
-			ns, err := t.Tail(ctx, n.part, seen, n.batch)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				n.logr.Warn("notification log: tailing the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
-				n.fail(fmt.Errorf("projections: notification log partition %d: tail after position %d: %w", n.part, seen, err))
-				if !bo.sleep(ctx, nil) {
-					return
-				}
-				continue
-			}
-			n.failing.Store(false)
-			bo.reset()
-			if len(ns) > 0 {
-				seen = ns[len(ns)-1].Position
-				n.publish(ns)
-			}
-			continue
-		}
-		head, err := n.log.Wait(ctx, n.part, seen)
+		// One step per wake-up where the log has it (Tail), otherwise
+		// Wait and Select.
+		ns, err := eventlog.Tail(ctx, n.log, n.part, seen, n.batch)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
-			n.logr.Warn("notification log: waiting for the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
-			n.fail(fmt.Errorf("projections: notification log partition %d: wait after position %d: %w", n.part, seen, err))
+			n.logr.Warn("notification log: tailing the partition failed; retrying", "partition", n.part, "after", seen, "err", err)
+			n.fail(fmt.Errorf("projections: notification log partition %d: tail after position %d: %w", n.part, seen, err))
 			if !bo.sleep(ctx, nil) {
 				return
 			}
 			continue
 		}
 		n.failing.Store(false)
-		for seen < head && ctx.Err() == nil {
-			ns, err := n.log.Select(ctx, n.part, seen+1, n.batch)
-			if err == nil && len(ns) == 0 {
-				err = fmt.Errorf("the log returned no notifications though its head is %d", head)
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				n.logr.Warn("notification log: reading the partition failed; retrying", "partition", n.part, "start", seen+1, "err", err)
-				n.fail(fmt.Errorf("projections: notification log partition %d: read from position %d: %w", n.part, seen+1, err))
-				if !bo.sleep(ctx, nil) {
-					return
-				}
-				continue
-			}
-			bo.reset()
+		bo.reset()
+		if len(ns) > 0 {
 			seen = ns[len(ns)-1].Position
 			n.publish(ns)
 		}

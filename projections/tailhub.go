@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -143,7 +142,6 @@ func (h *tailHub) run() {
 			}
 			continue
 		}
-		slices.SortFunc(cursors, func(a, b journal.Cursor) int { return a.Partition - b.Partition })
 		ns, err := h.log.TailMany(round, cursors, h.batch)
 		interrupted := round.Err() != nil
 		h.mu.Lock()
