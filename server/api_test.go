@@ -22,6 +22,7 @@ import (
 	"github.com/factum-dev/factum/examples/dogschool/school"
 	"github.com/factum-dev/factum/journal"
 	jmemory "github.com/factum-dev/factum/journal/memory"
+	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/server"
 	smemory "github.com/factum-dev/factum/snapshots/memory"
 	"github.com/factum-dev/factum/storage/pipeline"
@@ -85,7 +86,8 @@ type testServer struct {
 
 // startServer starts a server with the examples on fj (or a new memory
 // journal) and serves its API; cfg's zero fields take the test defaults.
-func startServer(t *testing.T, cfg server.Config, j journal.Journal) *httptest.Server {
+// The projections run are the examples' and extra.
+func startServer(t *testing.T, cfg server.Config, j journal.Journal, extra ...projections.Runnable) *httptest.Server {
 	if j == nil {
 		mem, err := jmemory.New(jmemory.Config{Partitions: max(cfg.Partitions, 1)})
 		require.NoError(t, err)
@@ -101,6 +103,9 @@ func startServer(t *testing.T, cfg server.Config, j journal.Journal) *httptest.S
 	s, err := server.New(context.Background(), cfg)
 	require.NoError(t, err)
 	require.NoError(t, examples.Host(s))
+	if len(extra) > 0 {
+		require.NoError(t, s.Run(extra...))
+	}
 	require.NoError(t, s.Start(context.Background()))
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,10 +16,8 @@ import (
 	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/examples/bank"
-	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/server"
-	smemory "github.com/factum-dev/factum/snapshots/memory"
 )
 
 // startNode is startAPI with the example projections running, as node run
@@ -152,12 +149,6 @@ func TestAPINamesInBodies(t *testing.T) {
 // it: the count, and the recent one with its aggregate, type, kind and
 // reason; the partition goes on past it.
 func TestAPIProjectionsShowParked(t *testing.T) {
-	mem, err := jmemory.New(jmemory.Config{Partitions: 1})
-	require.NoError(t, err)
-	s, err := server.New(context.Background(), server.Config{Stores: &server.Stores{Journal: mem, Snapshots: smemory.New()},
-		SnapshotEvery: -1, MaxBody: 1024, RequestTimeout: 5 * time.Second})
-	require.NoError(t, err)
-	require.NoError(t, examples.Host(s))
 	var handled atomic.Int64
 	p := projections.NewProjection("picky")
 	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
@@ -167,14 +158,7 @@ func TestAPIProjectionsShowParked(t *testing.T) {
 		handled.Add(1)
 		return nil
 	})
-	require.NoError(t, s.Run(p))
-	require.NoError(t, s.Start(context.Background()))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		require.NoError(t, s.Close())
-	})
-	ts := &testServer{Server: srv}
+	ts := &testServer{Server: startServer(t, server.Config{SnapshotEvery: -1}, nil, p)}
 
 	acct := ts.post(t, "/v1/bank.Account/carol/open", `{"owner":"carol"}`)
 	require.Equal(t, http.StatusOK, acct.status, acct.body)
