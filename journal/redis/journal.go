@@ -14,6 +14,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/internal/storedevent"
 )
 
 // Journal is a journal.Journal on Redis or Redis Cluster.
@@ -141,9 +142,9 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	r := &request{part: part, id: id, key: j.keys.aggregate(part, id), token: token, expected: expected,
 		payloads: make([][]byte, len(records)), done: make(chan result, 1)}
 	for i := range records {
-		b, err := encode(&records[i])
+		b, err := storedevent.Encode(&records[i])
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("redis journal: %w", err)
 		}
 		r.payloads[i] = b
 		r.size += len(b)
@@ -191,7 +192,7 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 	out := make([]journal.Record, len(vals))
 	for i, v := range vals {
 		s, _ := v.(string)
-		if out[i], err = decodeString(s); err != nil {
+		if out[i], err = storedevent.DecodeString(s); err != nil {
 			return nil, fmt.Errorf("redis journal: read aggregate %s version %d: %w", id, from+uint64(i), err)
 		}
 		if out[i].AggregateID != id || out[i].Version != from+uint64(i) {
@@ -257,7 +258,7 @@ func (j *Journal) ReadAfter(ctx context.Context, id uuid.UUID, zkey string, maxV
 	records = make([]journal.Record, len(vals))
 	for i, v := range vals {
 		s, _ := v.(string)
-		if records[i], err = decodeString(s); err != nil {
+		if records[i], err = storedevent.DecodeString(s); err != nil {
 			return nil, false, nil, fmt.Errorf("redis journal: read aggregate %s version %d: %w", id, from+uint64(i), err)
 		}
 		if records[i].AggregateID != id || records[i].Version != from+uint64(i) {
@@ -309,7 +310,7 @@ func notifications(part int, msgs []goredis.XMessage) ([]journal.Notification, e
 			return nil, fmt.Errorf("redis journal: partition %d: %w", part, err)
 		}
 		s, _ := m.Values["e"].(string)
-		rec, err := decodeString(s)
+		rec, err := storedevent.DecodeString(s)
 		if err != nil {
 			return nil, fmt.Errorf("redis journal: partition %d position %d: %w", part, pos, err)
 		}

@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/internal/storedevent"
 )
 
 // multiAppendScript appends to several aggregates, of one or several
@@ -138,9 +139,9 @@ func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]u
 		keys = append(keys, j.keys.aggregate(streamPart[i], s.AggregateID))
 		args = append(args, slices.Index(parts, streamPart[i])+1, s.Expected, len(s.Records))
 		for k := range s.Records {
-			b, err := encode(&s.Records[k])
+			b, err := storedevent.Encode(&s.Records[k])
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("redis journal: %w", err)
 			}
 			args = append(args, b)
 		}

@@ -1,4 +1,4 @@
-package redis
+package storedevent
 
 import (
 	"math/rand/v2"
@@ -78,7 +78,7 @@ func TestCodecMatchesTheGeneratedCode(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	for i := range 2000 {
 		r := randomRecord(rng)
-		mine, err := encode(&r)
+		mine, err := Encode(&r)
 		require.NoError(t, err)
 		// The generated code reads what the codec writes, to the byte the
 		// same message.
@@ -88,11 +88,16 @@ func TestCodecMatchesTheGeneratedCode(t *testing.T) {
 		require.NoError(t, proto.Unmarshal(generated(t, &r), &want))
 		require.True(t, proto.Equal(&want, &got), "record %d: %v\n!= %v", i, &want, &got)
 		require.Equal(t, proto.Size(&want), len(mine), "record %d: the codec's size", i)
-		// The codec reads what the generated code writes, and its own.
+		require.Equal(t, len(mine), Size(&r), "record %d: Size", i)
+		// The codec reads what the generated code writes, and its own,
+		// with copies or without.
 		for _, b := range [][]byte{generated(t, &r), mine} {
-			back, err := decode(b)
+			back, err := Decode(b)
 			require.NoError(t, err)
 			require.Equal(t, r, back, "record %d", i)
+			back, err = DecodeShared(b)
+			require.NoError(t, err)
+			require.Equal(t, r, back, "record %d (shared)", i)
 		}
 	}
 }
@@ -102,29 +107,48 @@ func TestCodecMatchesTheGeneratedCode(t *testing.T) {
 func TestCodecBadBytes(t *testing.T) {
 	r := journal.Record{AggregateID: uuid.New(), Version: 3, Type: "t", Data: []byte("x"),
 		Meta: domain.Metadata{Extra: map[string]string{"k": "v"}}}
-	b, err := encode(&r)
+	b, err := Encode(&r)
 	require.NoError(t, err)
 	for n := range len(b) {
-		if _, err := decode(b[:n]); err == nil {
-			back, _ := decode(b[:n])
+		if _, err := Decode(b[:n]); err == nil {
+			back, _ := Decode(b[:n])
 			require.NotEqual(t, r, back, "a cut record must not read back whole (cut at %d)", n)
 		} else {
 			require.ErrorIs(t, err, journal.ErrCorrupt, "cut at %d", n)
 		}
 	}
-	_, err = decode([]byte{0xff, 0xff, 0xff})
+	_, err = Decode([]byte{0xff, 0xff, 0xff})
 	require.ErrorIs(t, err, journal.ErrCorrupt)
 	bad := append([]byte(nil), b...)
 	bad = append(bad, 0x1a, 0x02, 0xff, 0xfe) // a field 3 (type) that is not UTF-8
-	_, err = decode(bad)
+	_, err = Decode(bad)
 	require.ErrorIs(t, err, journal.ErrCorrupt)
 	future := append(append([]byte(nil), b...), 0xa0, 0x06, 0x01) // field 100, varint 1
-	back, err := decode(future)
+	back, err := Decode(future)
 	require.NoError(t, err)
 	require.Equal(t, r, back)
 	r.Type = "\xff"
-	_, err = encode(&r)
+	_, err = Encode(&r)
 	require.Error(t, err, "a type that is not UTF-8")
+}
+
+// Decode copies what it keeps; DecodeShared keeps views of its input.
+func TestDecodeSharedKeepsItsInput(t *testing.T) {
+	r := journal.Record{AggregateID: uuid.New(), Version: 1, Type: "t", Data: []byte("xy"),
+		Meta: domain.Metadata{CorrelationID: "c"}}
+	b, err := Encode(&r)
+	require.NoError(t, err)
+	copied, err := Decode(b)
+	require.NoError(t, err)
+	shared, err := DecodeShared(b)
+	require.NoError(t, err)
+	for i := range b {
+		b[i] = 0
+	}
+	require.Equal(t, r, copied)
+	require.Equal(t, []byte{0, 0}, shared.Data)
+	require.Equal(t, "\x00", shared.Type)
+	require.Equal(t, cap(shared.Data), len(shared.Data), "an append to the data must not write over the bytes after it")
 }
 
 func BenchmarkCodec(b *testing.B) {
@@ -137,7 +161,7 @@ func BenchmarkCodec(b *testing.B) {
 		enc  func() []byte
 		dec  func([]byte)
 	}{
-		{"journal", func() []byte { x, _ := encode(&r); return x }, func(x []byte) { _, _ = decode(x) }},
+		{"journal", func() []byte { x, _ := Encode(&r); return x }, func(x []byte) { _, _ = Decode(x) }},
 		{"generated", func() []byte {
 			e := factumpb.StoredEvent{AggregateId: r.AggregateID[:], Version: r.Version, Type: r.Type, SchemaVersion: r.SchemaVersion,
 				TimeUnixNano: r.Time.UnixNano(), Data: r.Data, Meta: &factumpb.Metadata{CorrelationId: r.Meta.CorrelationID,

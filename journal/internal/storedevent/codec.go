@@ -1,4 +1,7 @@
-package redis
+// Package storedevent writes and reads the stored bytes of a journal
+// record, a factumpb.StoredEvent (proto/factum/v1/store.proto): the Redis
+// journal's values and the memory journal's log entries.
+package storedevent
 
 import (
 	"errors"
@@ -14,9 +17,7 @@ import (
 	"github.com/factum-dev/factum/journal"
 )
 
-// The stored bytes of a record are a factumpb.StoredEvent
-// (proto/factum/v1/store.proto). They are written and read here with
-// protowire, field by field, rather than through the generated code's
+// The stored bytes are written and read here with protowire, field by field, rather than through the generated code's
 // reflection: a record with metadata maps (a cluster's writer, the
 // pipeline's headers) cost several microseconds more each way through it.
 // The bytes are a valid encoding of the message (fields in number order,
@@ -42,26 +43,59 @@ const (
 	fValue protowire.Number = 2
 )
 
-// encode returns the stored bytes of a record: a factumpb.StoredEvent.
-func encode(r *journal.Record) ([]byte, error) {
+// Validate says whether r can be stored: its strings, metadata keys and
+// values must be UTF-8 (as proto3 strings are).
+func Validate(r *journal.Record) error {
 	for _, s := range [...]string{r.Type, r.Meta.CorrelationID, r.Meta.CausationID} {
 		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("redis journal: encode aggregate %s version %d: a string is not UTF-8", r.AggregateID, r.Version)
+			return fmt.Errorf("encode aggregate %s version %d: a string is not UTF-8", r.AggregateID, r.Version)
 		}
 	}
 	for _, m := range [...]map[string]string{r.Meta.Extra, r.Headers} {
 		for k, v := range m {
 			if !utf8.ValidString(k) || !utf8.ValidString(v) {
-				return nil, fmt.Errorf("redis journal: encode aggregate %s version %d: a metadata key or value is not UTF-8", r.AggregateID, r.Version)
+				return fmt.Errorf("encode aggregate %s version %d: a metadata key or value is not UTF-8", r.AggregateID, r.Version)
 			}
 		}
 	}
-	meta := r.Meta.CorrelationID != "" || r.Meta.CausationID != "" || len(r.Meta.Extra) > 0
-	metaSize := 0
-	if meta {
-		metaSize = metadataSize(&r.Meta)
+	return nil
+}
+
+// Encode returns the stored bytes of r, or Validate's error.
+func Encode(r *journal.Record) ([]byte, error) {
+	if err := Validate(r); err != nil {
+		return nil, err
 	}
-	b := make([]byte, 0, 16+18+len(r.Type)+8+12+len(r.Data)+6+metaSize+mapSize(fHeaders, r.Headers))
+	return Append(make([]byte, 0, Size(r)), r), nil
+}
+
+// Size returns the length of r's stored bytes.
+func Size(r *journal.Record) int {
+	size := 2 + len(r.AggregateID)
+	if r.Version != 0 {
+		size += 1 + protowire.SizeVarint(r.Version)
+	}
+	if r.Type != "" {
+		size += 1 + protowire.SizeBytes(len(r.Type))
+	}
+	if r.SchemaVersion != 0 {
+		size += 1 + protowire.SizeVarint(uint64(r.SchemaVersion))
+	}
+	if t := unixNano(r.Time); t != 0 {
+		size += 1 + protowire.SizeVarint(uint64(t))
+	}
+	if len(r.Data) > 0 {
+		size += 1 + protowire.SizeBytes(len(r.Data))
+	}
+	if hasMeta(&r.Meta) {
+		size += 1 + protowire.SizeBytes(metadataSize(&r.Meta))
+	}
+	return size + mapSize(fHeaders, r.Headers)
+}
+
+// Append appends r's stored bytes (Size(r) of them) to b. r must have
+// passed Validate.
+func Append(b []byte, r *journal.Record) []byte {
 	b = protowire.AppendTag(b, fAggregateID, protowire.BytesType)
 	b = protowire.AppendBytes(b, r.AggregateID[:])
 	if r.Version != 0 {
@@ -76,25 +110,34 @@ func encode(r *journal.Record) ([]byte, error) {
 		b = protowire.AppendTag(b, fSchemaVersion, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(r.SchemaVersion))
 	}
-	if !r.Time.IsZero() {
-		if t := r.Time.UnixNano(); t != 0 {
-			b = protowire.AppendTag(b, fTime, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(t))
-		}
+	if t := unixNano(r.Time); t != 0 {
+		b = protowire.AppendTag(b, fTime, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t))
 	}
 	if len(r.Data) > 0 {
 		b = protowire.AppendTag(b, fData, protowire.BytesType)
 		b = protowire.AppendBytes(b, r.Data)
 	}
-	if meta {
+	if hasMeta(&r.Meta) {
 		b = protowire.AppendTag(b, fMeta, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(metaSize))
+		b = protowire.AppendVarint(b, uint64(metadataSize(&r.Meta)))
 		b = appendString(b, fCorrelationID, r.Meta.CorrelationID)
 		b = appendString(b, fCausationID, r.Meta.CausationID)
 		b = appendMap(b, fExtra, r.Meta.Extra)
 	}
-	b = appendMap(b, fHeaders, r.Headers)
-	return b, nil
+	return appendMap(b, fHeaders, r.Headers)
+}
+
+// unixNano is t as stored: 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func hasMeta(m *domain.Metadata) bool {
+	return m.CorrelationID != "" || m.CausationID != "" || len(m.Extra) > 0
 }
 
 func appendString(b []byte, n protowire.Number, s string) []byte {
@@ -144,18 +187,26 @@ func metadataSize(m *domain.Metadata) int {
 	return size
 }
 
-// decodeString decodes a stored event held in a string without copying it
-// first: decode only reads its input and copies what it keeps.
-func decodeString(s string) (journal.Record, error) {
-	return decode(unsafe.Slice(unsafe.StringData(s), len(s)))
+// DecodeString is Decode of bytes held in a string, without copying them
+// first.
+func DecodeString(s string) (journal.Record, error) {
+	return Decode(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // errStored says what is wrong with stored bytes.
 var errStored = errors.New("not a stored event")
 
-// decode reads stored bytes back into a record. It does not keep b: the
-// data is copied, the strings made anew.
-func decode(b []byte) (journal.Record, error) {
+// Decode reads stored bytes back into a record. It does not keep b: the
+// data is copied, the strings made anew. Bytes that are not a stored
+// event give an error that is journal.ErrCorrupt.
+func Decode(b []byte) (journal.Record, error) { return decode(b, false) }
+
+// DecodeShared is Decode without the copies: the record's data and
+// strings are b's own bytes, which must never change afterwards.
+func DecodeShared(b []byte) (journal.Record, error) { return decode(b, true) }
+
+func decode(b []byte, shared bool) (journal.Record, error) {
+	d := decoder{shared: shared}
 	var r journal.Record
 	var id []byte
 	for len(b) > 0 {
@@ -170,7 +221,7 @@ func decode(b []byte) (journal.Record, error) {
 		case num == fVersion && typ == protowire.VarintType:
 			r.Version, n = protowire.ConsumeVarint(b)
 		case num == fType && typ == protowire.BytesType:
-			r.Type, n = consumeString(b)
+			r.Type, n = d.consumeString(b)
 		case num == fSchemaVersion && typ == protowire.VarintType:
 			var v uint64
 			v, n = protowire.ConsumeVarint(b)
@@ -182,16 +233,20 @@ func decode(b []byte) (journal.Record, error) {
 				r.Time = time.Unix(0, int64(v)).UTC()
 			}
 		case num == fData && typ == protowire.BytesType:
-			var d []byte
-			d, n = protowire.ConsumeBytes(b)
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
 			if n >= 0 {
-				r.Data = append([]byte(nil), d...)
+				if shared {
+					r.Data = v[:len(v):len(v)]
+				} else {
+					r.Data = append([]byte(nil), v...)
+				}
 			}
 		case num == fMeta && typ == protowire.BytesType:
 			var m []byte
 			m, n = protowire.ConsumeBytes(b)
 			if n >= 0 {
-				if err := decodeMetadata(m, &r.Meta); err != nil {
+				if err := d.decodeMetadata(m, &r.Meta); err != nil {
 					return corrupt(err)
 				}
 			}
@@ -202,7 +257,7 @@ func decode(b []byte) (journal.Record, error) {
 				if r.Headers == nil {
 					r.Headers = map[string]string{}
 				}
-				if err := decodeEntry(e, r.Headers); err != nil {
+				if err := d.decodeEntry(e, r.Headers); err != nil {
 					return corrupt(err)
 				}
 			}
@@ -216,18 +271,22 @@ func decode(b []byte) (journal.Record, error) {
 	}
 	var err error
 	if r.AggregateID, err = uuid.FromBytes(id); err != nil {
-		return journal.Record{}, fmt.Errorf("redis journal: stored event version %d: aggregate id: %v: %w", r.Version, err, journal.ErrCorrupt)
+		return journal.Record{}, fmt.Errorf("stored event version %d: aggregate id: %v: %w", r.Version, err, journal.ErrCorrupt)
 	}
 	return r, nil
 }
 
 func corrupt(err error) (journal.Record, error) {
-	return journal.Record{}, fmt.Errorf("redis journal: decode stored event: %w: %v: %w", errStored, err, journal.ErrCorrupt)
+	return journal.Record{}, fmt.Errorf("decode stored event: %w: %v: %w", errStored, err, journal.ErrCorrupt)
 }
 
-// consumeString reads a string field's value as a new string, which must
-// be UTF-8 (as proto3 strings are).
-func consumeString(b []byte) (string, int) {
+// decoder reads strings as new strings, or, shared, as views of the
+// stored bytes.
+type decoder struct{ shared bool }
+
+// consumeString reads a string field's value, which must be UTF-8 (as
+// proto3 strings are).
+func (d decoder) consumeString(b []byte) (string, int) {
 	v, n := protowire.ConsumeBytes(b)
 	if n < 0 {
 		return "", n
@@ -235,10 +294,13 @@ func consumeString(b []byte) (string, int) {
 	if !utf8.Valid(v) {
 		return "", -1
 	}
+	if d.shared {
+		return unsafe.String(unsafe.SliceData(v), len(v)), n
+	}
 	return string(v), n
 }
 
-func decodeMetadata(b []byte, m *domain.Metadata) error {
+func (d decoder) decodeMetadata(b []byte, m *domain.Metadata) error {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -247,9 +309,9 @@ func decodeMetadata(b []byte, m *domain.Metadata) error {
 		b = b[n:]
 		switch {
 		case num == fCorrelationID && typ == protowire.BytesType:
-			m.CorrelationID, n = consumeString(b)
+			m.CorrelationID, n = d.consumeString(b)
 		case num == fCausationID && typ == protowire.BytesType:
-			m.CausationID, n = consumeString(b)
+			m.CausationID, n = d.consumeString(b)
 		case num == fExtra && typ == protowire.BytesType:
 			var e []byte
 			e, n = protowire.ConsumeBytes(b)
@@ -257,7 +319,7 @@ func decodeMetadata(b []byte, m *domain.Metadata) error {
 				if m.Extra == nil {
 					m.Extra = map[string]string{}
 				}
-				if err := decodeEntry(e, m.Extra); err != nil {
+				if err := d.decodeEntry(e, m.Extra); err != nil {
 					return err
 				}
 			}
@@ -274,7 +336,7 @@ func decodeMetadata(b []byte, m *domain.Metadata) error {
 
 // decodeEntry reads one map<string, string> entry into m (a missing key
 // or value is the empty string; a later entry for a key wins).
-func decodeEntry(b []byte, m map[string]string) error {
+func (d decoder) decodeEntry(b []byte, m map[string]string) error {
 	var k, v string
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -284,9 +346,9 @@ func decodeEntry(b []byte, m map[string]string) error {
 		b = b[n:]
 		switch {
 		case num == fKey && typ == protowire.BytesType:
-			k, n = consumeString(b)
+			k, n = d.consumeString(b)
 		case num == fValue && typ == protowire.BytesType:
-			v, n = consumeString(b)
+			v, n = d.consumeString(b)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
