@@ -1,23 +1,28 @@
 package memory
 
 import (
+	"encoding/binary"
 	"sync/atomic"
-
-	"github.com/factum-dev/factum/journal"
 )
 
-// log is one partition's notifications, without a lock: each position is
-// a slot that holds a pointer to its notification, and an append takes
-// the first empty slot with one compare-and-swap, which also publishes
-// the notification. Slots are only ever filled at the end of the filled
-// ones, so the filled slots are always a prefix: the log has no gap, and
-// no append waits for another to finish writing.
+// log is one partition's records, without a lock: each position is a slot
+// that holds where its record's stored bytes are in the partition's arena,
+// and an append takes the first empty slot with one compare-and-swap,
+// which also publishes the record. Slots are only ever filled at the end
+// of the filled ones, so the filled slots are always a prefix: the log has
+// no gap, and no append waits for another to finish writing.
+//
+// Neither the slots nor the arena hold a pointer per record: the garbage
+// collector marks a few large pages where it would otherwise scan an
+// object per event, which, with millions of events in memory, made every
+// collection long enough to stall the commands that allocated during it.
 type log struct {
 	// head is a position up to which every slot is filled; appends and
 	// readers move it forward over the slots filled after it.
 	head atomic.Uint64
 	// blocks is a two-level directory of chunks, made on first use.
 	blocks [dirSize]atomic.Pointer[block]
+	arena  arena
 }
 
 const (
@@ -30,7 +35,7 @@ const (
 
 type (
 	block [dirSize]atomic.Pointer[chunk]
-	chunk [chunkSize]atomic.Pointer[journal.Notification]
+	chunk [chunkSize]atomic.Uint64 // a record's ref, 0 while the slot is empty
 )
 
 // chunk returns chunk i, made if it is not there yet (by whoever gets
@@ -53,7 +58,7 @@ func (l *log) chunk(i uint64) *chunk {
 
 // slot returns the slot of position pos (1-based), or nil when its chunk
 // was not made yet (so it is empty).
-func (l *log) slot(pos uint64) *atomic.Pointer[journal.Notification] {
+func (l *log) slot(pos uint64) *atomic.Uint64 {
 	i := pos - 1
 	b := l.blocks[i/chunkSize/dirSize].Load()
 	if b == nil {
@@ -66,20 +71,19 @@ func (l *log) slot(pos uint64) *atomic.Pointer[journal.Notification] {
 	return &c[i%chunkSize]
 }
 
-// at returns the notification at a filled position.
-func (l *log) at(pos uint64) *journal.Notification { return l.slot(pos).Load() }
+// at returns the stored bytes of the record at a filled position.
+func (l *log) at(pos uint64) []byte { return l.arena.bytes(ref(l.slot(pos).Load())) }
 
-// add puts n in the first empty slot, with its position, and returns the
-// position. n must not be used by anyone else until it is in the log.
-func (l *log) add(n *journal.Notification) uint64 {
+// add puts the record at r (written in full) in the first empty slot and
+// returns its position.
+func (l *log) add(r ref) uint64 {
 	for {
 		h := l.head.Load()
 		pos := h + 1
 		i := h
 		s := &l.chunk(i / chunkSize)[i%chunkSize]
-		n.Position = pos
-		won := s.CompareAndSwap(nil, n)
-		// Filled, by n or another append: move the head past it.
+		won := s.CompareAndSwap(0, uint64(r))
+		// Filled, by r or another append: move the head past it.
 		l.head.CompareAndSwap(h, pos)
 		if won {
 			if i%chunkSize == prepareAt {
@@ -96,9 +100,96 @@ func (l *log) last() uint64 {
 	for {
 		h := l.head.Load()
 		s := l.slot(h + 1)
-		if s == nil || s.Load() == nil {
+		if s == nil || s.Load() == 0 {
 			return h
 		}
 		l.head.CompareAndSwap(h, h+1)
 	}
+}
+
+// arena holds stored records in pages of pageSize bytes (a record larger
+// than that gets a page of its own size), each record its length as a
+// uvarint, then its bytes. Space is taken with one atomic add on the
+// current page; the append that finds it full makes the next page current.
+// Pages are never freed or written over.
+type arena struct {
+	cur   atomic.Pointer[page]
+	pages [dirSize]atomic.Pointer[pageBlock] // by page number, two levels
+}
+
+const pageSize = 1 << 20
+
+type (
+	page struct {
+		no   uint32
+		buf  []byte
+		used atomic.Int64 // may run past len(buf): the page is full then
+	}
+	pageBlock [dirSize]atomic.Pointer[page]
+)
+
+// ref is a record's place: its page's number plus one in the high 32
+// bits, its offset in the page in the low 32.
+type ref uint64
+
+// alloc takes room for a record of size bytes and returns its ref and the
+// slice to write the record into, which the caller fills before the ref
+// is published.
+func (a *arena) alloc(size int) (ref, []byte) {
+	n := uvarintLen(uint64(size))
+	total := n + size
+	for {
+		p := a.cur.Load()
+		if p != nil {
+			end := p.used.Add(int64(total))
+			if end <= int64(len(p.buf)) {
+				off := end - int64(total)
+				b := p.buf[off:end:end]
+				binary.PutUvarint(b, uint64(size))
+				return ref(uint64(p.no+1)<<32 | uint64(off)), b[n:n:total]
+			}
+		}
+		a.next(p, total)
+	}
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
+// next makes the page after p (the first page when p is nil) current:
+// the one another append made for that number, or a new one with room for
+// at least n bytes.
+func (a *arena) next(p *page, n int) {
+	var no uint32
+	if p != nil {
+		no = p.no + 1
+	}
+	if no >= dirSize*dirSize {
+		panic("memory journal: out of arena pages") // 2^20 pages of at least 1 MiB
+	}
+	bp := &a.pages[no/dirSize]
+	b := bp.Load()
+	if b == nil {
+		bp.CompareAndSwap(nil, new(pageBlock))
+		b = bp.Load()
+	}
+	sp := &b[no%dirSize]
+	if sp.Load() == nil {
+		sp.CompareAndSwap(nil, &page{no: no, buf: make([]byte, max(pageSize, n))})
+	}
+	a.cur.CompareAndSwap(p, sp.Load())
+}
+
+// bytes returns the stored bytes at r.
+func (a *arena) bytes(r ref) []byte {
+	no, off := uint32(r>>32)-1, uint32(r)
+	p := a.pages[no/dirSize].Load()[no%dirSize].Load()
+	b := p.buf[off:]
+	size, n := binary.Uvarint(b)
+	return b[n : n+int(size) : n+int(size)]
 }

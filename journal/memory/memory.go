@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factum-dev/factum/journal"
+	"github.com/factum-dev/factum/journal/internal/storedevent"
 )
 
 // Config configures a memory journal.
@@ -36,6 +37,14 @@ type Config struct {
 // The records of one append take increasing positions, which other
 // aggregates' records may come between; each is visible as soon as it is
 // in the log, and all of them by the time Append returns.
+//
+// Records are kept as their stored bytes (the Redis journal's format,
+// factumpb.StoredEvent) in pages of a megabyte, not as an object each:
+// with millions of events in memory, an object per event made each
+// garbage collection scan them all (a 700 MB heap took 150 to 280 ms of
+// collection, against about 30 ms now, at half the heap). Reads decode:
+// the records that Read and Select return share their data and strings
+// with the pages.
 type Journal struct {
 	parts     []*partition
 	closed    atomic.Bool
@@ -100,28 +109,34 @@ func (p *partition) stream(id uuid.UUID, create bool) *stream {
 	return s.(*stream)
 }
 
-// notification copies record r into a notification of partition pn: the
-// caller may reuse its buffers. Data of up to inlineData bytes is copied
-// into the notification's own allocation.
-func notification(pn int, r journal.Record) *journal.Notification {
-	if n := len(r.Data); n > 0 && n <= inlineData {
-		in := new(inlined)
-		copy(in.data[:], r.Data)
-		r.Data = in.data[:n:n]
-		in.n = journal.Notification{Partition: pn, Record: r}
-		return &in.n
+// write stores record r in partition p's arena and returns its ref. r
+// must have passed storedevent.Validate.
+func (p *partition) write(r *journal.Record) ref {
+	size := storedevent.Size(r)
+	at, b := p.log.arena.alloc(size)
+	if b = storedevent.Append(b, r); len(b) != size {
+		panic(fmt.Sprintf("memory journal: stored %d bytes of a record of %d", len(b), size))
 	}
-	r.Data = append([]byte(nil), r.Data...)
-	return &journal.Notification{Partition: pn, Record: r}
+	return at
 }
 
-// inlineData is the largest event payload stored with its notification
-// in one allocation.
-const inlineData = 128
+// record reads the record at a filled position of partition p; its data
+// and strings are the arena's bytes.
+func (p *partition) record(pos uint64) (journal.Record, error) {
+	r, err := storedevent.DecodeShared(p.log.at(pos))
+	if err != nil {
+		return r, fmt.Errorf("memory journal: partition %d position %d: %w", p.pn, pos, err)
+	}
+	return r, nil
+}
 
-type inlined struct {
-	n    journal.Notification
-	data [inlineData]byte
+func validate(records []journal.Record) error {
+	for i := range records {
+		if err := storedevent.Validate(&records[i]); err != nil {
+			return fmt.Errorf("memory journal: %w", err)
+		}
+	}
+	return nil
 }
 
 // Append implements journal.Journal.
@@ -135,17 +150,10 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 	if err := j.checkOpen(); err != nil {
 		return 0, err
 	}
-	pn := journal.PartitionOf(id, len(j.parts))
-	p := j.parts[pn]
-	// One record (the common case) is copied without a slice to hold it.
-	var one [1]*journal.Notification
-	copies := one[:]
-	if len(records) > 1 {
-		copies = make([]*journal.Notification, len(records))
+	if err := validate(records); err != nil {
+		return 0, err
 	}
-	for i, r := range records {
-		copies[i] = notification(pn, r)
-	}
+	p := j.parts[journal.PartitionOf(id, len(j.parts))]
 	s := p.stream(id, true)
 	s.mu.Lock()
 	if v := uint64(len(s.positions)); v != expected {
@@ -153,8 +161,8 @@ func (j *Journal) Append(ctx context.Context, id uuid.UUID, expected uint64, rec
 		return 0, &journal.ConflictError{AggregateID: id, Expected: expected, Actual: v}
 	}
 	var last uint64
-	for _, n := range copies {
-		last = p.log.add(n)
+	for i := range records {
+		last = p.log.add(p.write(&records[i]))
 		s.positions = append(s.positions, last)
 	}
 	s.mu.Unlock()
@@ -177,15 +185,12 @@ func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]u
 	}
 	ss := make([]*stream, len(streams))
 	ps := make([]*partition, len(streams))
-	copies := make([][]*journal.Notification, len(streams))
 	for i, st := range streams {
-		pn := journal.PartitionOf(st.AggregateID, len(j.parts))
-		ps[i] = j.parts[pn]
-		ss[i] = ps[i].stream(st.AggregateID, true)
-		copies[i] = make([]*journal.Notification, len(st.Records))
-		for k, r := range st.Records {
-			copies[i][k] = notification(pn, r)
+		if err := validate(st.Records); err != nil {
+			return nil, err
 		}
+		ps[i] = j.parts[journal.PartitionOf(st.AggregateID, len(j.parts))]
+		ss[i] = ps[i].stream(st.AggregateID, true)
 	}
 	order := make([]int, len(streams))
 	for i := range order {
@@ -209,9 +214,9 @@ func (j *Journal) AppendMany(ctx context.Context, streams []journal.Stream) ([]u
 		}
 	}
 	last := make([]uint64, len(streams))
-	for i := range streams {
-		for _, n := range copies[i] {
-			last[i] = ps[i].log.add(n)
+	for i, st := range streams {
+		for k := range st.Records {
+			last[i] = ps[i].log.add(ps[i].write(&st.Records[k]))
 			ss[i].positions = append(ss[i].positions, last[i])
 		}
 	}
@@ -264,11 +269,17 @@ func (j *Journal) Read(ctx context.Context, id uuid.UUID, from, to uint64) ([]jo
 	if from > to {
 		return nil, nil
 	}
-	out := make([]journal.Record, 0, to-from+1)
+	positions := make([]uint64, to-from+1)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, pos := range s.positions[from-1 : to] {
-		out = append(out, p.log.at(pos).Record)
+	copy(positions, s.positions[from-1:to])
+	s.mu.Unlock()
+	out := make([]journal.Record, len(positions))
+	for i, pos := range positions {
+		r, err := p.record(pos)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
 	}
 	return out, nil
 }
@@ -301,7 +312,11 @@ func (j *Journal) Select(ctx context.Context, pn int, start uint64, limit int) (
 	end := min(n, start-1+uint64(limit))
 	out := make([]journal.Notification, 0, end-start+1)
 	for pos := start; pos <= end; pos++ {
-		out = append(out, *p.log.at(pos))
+		r, err := p.record(pos)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, journal.Notification{Partition: pn, Position: pos, Record: r})
 	}
 	return out, nil
 }
