@@ -77,7 +77,11 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 		defer cancel()
 	}
 	// The workers record latencies in a few shared histograms (a
-	// histogram is about 140 KB: one per worker would be a heap of its own).
+	// histogram is about 140 KB: one per worker would be a heap of its
+	// own), a block of latencies at a time: a lock per command made the
+	// workers queue on the shards' locks, and a worker woken from that
+	// queue pushed others back in the scheduler's run queues, which showed
+	// in the node's tail.
 	type histShard struct {
 		mu          sync.Mutex
 		all, firsts *hdrhistogram.Histogram
@@ -85,6 +89,17 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	shards := make([]histShard, 16)
 	for i := range shards {
 		shards[i].all, shards[i].firsts = newHist(), newHist()
+	}
+	const latencyBlock = 256
+	record := func(shard *histShard, all, firsts []int64) {
+		shard.mu.Lock()
+		defer shard.mu.Unlock()
+		for _, v := range all {
+			_ = shard.all.RecordValue(v)
+		}
+		for _, v := range firsts {
+			_ = shard.firsts.RecordValue(v)
+		}
 	}
 	type workerResult struct {
 		errs   map[string]int64
@@ -137,11 +152,14 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 			cmds := make([]benchCmd, batch)
 			out := make([]benchOut, batch)
 			next := 0
+			lats := make([]int64, 0, latencyBlock+batch)
+			var firstLats []int64
 			var timer *time.Timer
 			defer func() {
 				if timer != nil {
 					timer.Stop()
 				}
+				record(shard, lats, firstLats)
 			}()
 			for j := int64(0); runCtx.Err() == nil; j++ {
 				if c.commands > 0 && done.Add(int64(batch)) > c.commands {
@@ -175,16 +193,18 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 				}
 				senders[w].send(runCtx, cmds, out)
 				lat := time.Since(t0).Microseconds()
-				shard.mu.Lock()
 				for i, o := range out {
 					if o.err == nil {
-						_ = shard.all.RecordValue(lat)
+						lats = append(lats, lat)
 						if cmds[i].first {
-							_ = shard.firsts.RecordValue(lat)
+							firstLats = append(firstLats, lat)
 						}
 					}
 				}
-				shard.mu.Unlock()
+				if len(lats) >= latencyBlock {
+					record(shard, lats, firstLats)
+					lats, firstLats = lats[:0], firstLats[:0]
+				}
 				for i, o := range out {
 					if o.err != nil {
 						if runCtx.Err() != nil {
