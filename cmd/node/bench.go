@@ -35,12 +35,14 @@ type benchConfig struct {
 	payload     int
 	rate        float64
 	yield       int
+	warmup      time.Duration
 	out         string
 	quiet       bool
 	targets     string
 	spread      bool
 	http        bool
 	baseline    bool
+	noop        bool
 	protobuf    bool
 	batch       int
 	keep        bool
@@ -61,6 +63,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.commands, "commands", 0, "run this many commands instead of for --duration [FACTUM_COMMANDS]")
 	fs.IntVar(&c.payload, "payload", 100, "payload bytes per event [FACTUM_PAYLOAD]")
 	fs.Float64Var(&c.rate, "rate", 0, "open loop: offer this many commands/s, latency counted from when each was due (0: closed loop) [FACTUM_RATE]")
+	fs.DurationVar(&c.warmup, "warmup", 0, "leave the commands started (open loop: due) in this first part of the run out of the latencies and commands/s, which then describe the steady state after the activations and the heap's growth; the first commands are reported whenever they ran [FACTUM_WARMUP]")
 	fs.IntVar(&c.yield, "yield", 16, "in process, closed loop: a worker yields the processor after this many commands, as a client on a network waits for its socket (1: the fairest tail, each command's wait for a processor bounded by one round of the workers; more: more commands/s; 0: never) [FACTUM_YIELD]")
 	fs.StringVar(&c.out, "out", "", "write the JSON result to this file (default: none) [FACTUM_OUT]")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal) [FACTUM_QUIET]")
@@ -68,6 +71,7 @@ func (c *benchConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.spread, "spread", false, "with --target on a cluster: spread the requests over the targets instead of sending each command to its partition's owner (GET /v1/cluster) [FACTUM_SPREAD]")
 	fs.BoolVar(&c.http, "http", false, "serve this process's node on loopback and drive it over HTTP [FACTUM_HTTP]")
 	fs.BoolVar(&c.baseline, "baseline", false, "drive a bare net/http JSON handler on loopback instead of a node: the yardstick [FACTUM_BASELINE]")
+	fs.BoolVar(&c.noop, "noop", false, "drive no node at all: each command is answered at once, so the run measures the load generator's own latency and CPU (its floor) [FACTUM_NOOP]")
 	fs.BoolVar(&c.protobuf, "protobuf", false, "over HTTP, send protobuf bodies (CommandEnvelope) instead of JSON [FACTUM_PROTOBUF]")
 	fs.IntVar(&c.batch, "batch", 0, "over HTTP, send this many commands per request on the batch route POST /v1/commands [FACTUM_BATCH]")
 	fs.BoolVar(&c.keep, "keep", false, "keep the Redis keys the run wrote (default: delete them) [FACTUM_KEEP]")
@@ -88,6 +92,9 @@ func (c *benchConfig) check() error {
 		}
 	}
 	overHTTP := modes == 1
+	if c.noop {
+		modes++
+	}
 	switch {
 	case c.aggregates < 1:
 		return fmt.Errorf("--aggregates %d: want at least 1: %w", c.aggregates, server.ErrUsage)
@@ -99,10 +106,14 @@ func (c *benchConfig) check() error {
 		return fmt.Errorf("--payload %d: want 0 or more: %w", c.payload, server.ErrUsage)
 	case c.rate < 0:
 		return fmt.Errorf("--rate %v: want 0 (closed loop) or more: %w", c.rate, server.ErrUsage)
+	case c.warmup < 0:
+		return fmt.Errorf("--warmup %v: want 0 or more: %w", c.warmup, server.ErrUsage)
+	case c.warmup > 0 && c.commands == 0 && c.warmup >= c.duration:
+		return fmt.Errorf("--warmup %v: want less than --duration (%v): %w", c.warmup, c.duration, server.ErrUsage)
 	case c.yield < 0:
 		return fmt.Errorf("--yield %d: want 0 (never) or more: %w", c.yield, server.ErrUsage)
 	case modes > 1:
-		return fmt.Errorf("--target, --http and --baseline: choose one: %w", server.ErrUsage)
+		return fmt.Errorf("--target, --http, --baseline and --noop: choose one: %w", server.ErrUsage)
 	case (c.protobuf || c.batch != 0) && !overHTTP:
 		return fmt.Errorf("--protobuf and --batch need HTTP: add --http or --target: %w", server.ErrUsage)
 	case (c.protobuf || c.batch != 0) && c.baseline:
@@ -141,7 +152,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	version, commit := buildInfo()
 	rec := benchRecord{Mode: "in-process", Journal: "memory", Partitions: c.store.Config.Partitions, Pipeline: storage.String(),
 		Aggregates: c.aggregates, Concurrency: c.concurrency, Rate: c.rate, Loop: "closed", Payload: c.payload,
-		Yield: c.yield,
+		Yield: c.yield, WarmupSeconds: c.warmup.Seconds(),
 		Batch: c.batch, Protobuf: c.protobuf, SnapshotEvery: c.store.SnapshotEvery(), Factum: version, Commit: commit,
 		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		Started: time.Now().UTC().Format(time.RFC3339)}
@@ -159,6 +170,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	case c.baseline:
 		rec.Mode, rec.Journal, rec.Partitions, rec.Pipeline, rec.SnapshotEvery = "baseline", "none", 0, "none", 0
 		res, err = benchBaseline(ctx, &c, rec, stderr)
+	case c.noop:
+		rec.Mode, rec.Journal, rec.Partitions, rec.Pipeline, rec.SnapshotEvery = "noop", "none", 0, "none", 0
+		res, err = benchNoop(ctx, &c, rec, stderr)
 	default:
 		if c.http {
 			rec.Mode = "http"
@@ -176,7 +190,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(stdout, "result written to %s\n", c.out)
 	}
-	if !res.Verified && res.Config.Mode != "baseline" {
+	if !res.Verified && res.Config.Mode != "baseline" && res.Config.Mode != "noop" {
 		return fmt.Errorf("verification failed: %s", res.VerifyError)
 	}
 	return nil
@@ -194,8 +208,12 @@ func newResult(rec benchRecord, l *load) *benchResult {
 		res.ErrorsByCode[code] = n
 	}
 	res.CommandsPerS = float64(res.Commands) / l.elapsed.Seconds()
-	if res.Host != nil && res.Commands > 0 {
-		res.Host.CPUMicrosPerCommand = res.Host.CPUSeconds * 1e6 / float64(res.Commands)
+	res.ran = res.Commands
+	if rec.WarmupSeconds > 0 {
+		res.ran = l.ran
+	}
+	if res.Host != nil && res.ran > 0 {
+		res.Host.CPUMicrosPerCommand = res.Host.CPUSeconds * 1e6 / float64(res.ran)
 	}
 	res.EventsPerS = res.CommandsPerS // one event per command
 	return res
@@ -296,7 +314,25 @@ func benchBaseline(ctx context.Context, c *benchConfig, rec benchRecord, stderr 
 		return nil, err
 	}
 	res := newResult(rec, l)
-	res.GC = readGC(&before, res.Commands)
+	res.GC = readGC(&before, res.ran)
+	return res, nil
+}
+
+// benchNoop drives senders that answer every command at once: the load
+// generator alone, with its workers, timers, histograms and yields.
+func benchNoop(ctx context.Context, c *benchConfig, rec benchRecord, stderr io.Writer) (*benchResult, error) {
+	senders := make([]sender, c.concurrency)
+	for i := range senders {
+		senders[i] = &noopSender{versions: map[uuid.UUID]uint64{}}
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l, err := drive(ctx, c, senders, stderr)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(rec, l)
+	res.GC = readGC(&before, res.ran)
 	return res, nil
 }
 
@@ -354,7 +390,7 @@ func benchNode(ctx context.Context, c *benchConfig, rec benchRecord, storage pip
 		return nil, errors.Join(err, serveDone())
 	}
 	res := newResult(rec, l)
-	res.GC = readGC(&before, res.Commands)
+	res.GC = readGC(&before, res.ran)
 	fmt.Fprintf(stderr, "verifying the journal...\n")
 	if verr := verify(ctx, h.Journal(), l.acked); verr != nil {
 		res.VerifyError = verr.Error()

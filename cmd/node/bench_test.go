@@ -115,6 +115,38 @@ func TestBenchOverHTTP(t *testing.T) {
 	}
 }
 
+// TestBenchNoop runs the load generator alone, closed and open loop: every
+// command counted, nothing verified, the mode recorded.
+func TestBenchNoop(t *testing.T) {
+	for _, loop := range [][]string{nil, {"--rate", "20000"}} {
+		code, stdout, stderr, res := runBenchArgs(t, append([]string{"--noop", "--aggregates", "60", "--concurrency", "4", "--commands", "400"}, loop...)...)
+		require.Equal(t, 0, code, stdout+stderr)
+		assert.EqualValues(t, 400, res.Commands, stdout)
+		assert.Zero(t, res.Errors, stdout)
+		assert.Equal(t, "noop", res.Config.Mode)
+		assert.Equal(t, "none", res.Config.Journal)
+		assert.False(t, res.Verified)
+		assert.Contains(t, stdout, "not verified: --noop drives no node")
+	}
+}
+
+// TestBenchWarmup leaves the warm-up's commands out of the latencies and
+// the commands/s, and reports the first commands whenever they ran.
+func TestBenchWarmup(t *testing.T) {
+	code, stdout, stderr, res := runBenchArgs(t, "--aggregates", "200", "--concurrency", "4", "--duration", "1500ms",
+		"--warmup", "1s", "--rate", "400")
+	require.Equal(t, 0, code, stdout+stderr)
+	assert.Equal(t, 1.0, res.Config.WarmupSeconds)
+	// 400/s for half a second after a second of warm-up: about 200, not 600.
+	assert.InDelta(t, 200, res.Commands, 40, stdout)
+	assert.InDelta(t, 0.5, res.Seconds, 0.1, stdout)
+	// Every aggregate's first command ran in the warm-up (400 due in the
+	// first second, 200 aggregates), and is reported.
+	assert.Positive(t, res.FirstLatencyMS.Max, stdout)
+	assert.True(t, res.Verified, res.VerifyError)
+	assert.Contains(t, stdout, "after a warm-up of 1s")
+}
+
 // TestBenchTarget drives a node that `node run` started, over kept
 // connections spread over two URLs of it, and verifies over the API.
 func TestBenchTarget(t *testing.T) {
@@ -230,6 +262,10 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		"two modes":         {[]string{"--http", "--baseline"}, "choose one"},
+		"noop and http":     {[]string{"--noop", "--http"}, "choose one"},
+		"warmup too long":   {[]string{"--duration", "2s", "--warmup", "2s"}, "less than --duration"},
+		"negative warmup":   {[]string{"--warmup", "-1s"}, "want 0 or more"},
+		"noop protobuf":     {[]string{"--noop", "--protobuf"}, "need HTTP"},
 		"protobuf offline":  {[]string{"--protobuf"}, "need HTTP"},
 		"baseline batch":    {[]string{"--baseline", "--batch", "2"}, "single JSON"},
 		"batch too big":     {[]string{"--http", "--aggregates", "10", "--concurrency", "5", "--batch", "3"}, "--batch 3"},

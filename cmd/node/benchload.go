@@ -43,6 +43,7 @@ type sender interface {
 // load is what drive measured.
 type load struct {
 	elapsed time.Duration
+	ran     int64 // commands run, the warm-up's included
 	hist    *hdrhistogram.Histogram
 	// first is the latency of each aggregate's first command, which
 	// activates it: the part of hist that an activation storm makes.
@@ -138,6 +139,7 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	var wg sync.WaitGroup
 	hostBefore := sampleHost()
 	start := time.Now()
+	warmupEnd := start.Add(c.warmup)
 	for w := range c.concurrency {
 		res := &results[w]
 		res.errs, res.acked = map[string]int64{}, map[uuid.UUID]uint64{}
@@ -193,9 +195,12 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 				}
 				senders[w].send(runCtx, cmds, out)
 				lat := time.Since(t0).Microseconds()
+				measured := t0.Compare(warmupEnd) >= 0
 				for i, o := range out {
 					if o.err == nil {
-						lats = append(lats, lat)
+						if measured {
+							lats = append(lats, lat)
+						}
 						if cmds[i].first {
 							firstLats = append(firstLats, lat)
 						}
@@ -229,7 +234,9 @@ func drive(ctx context.Context, c *benchConfig, senders []sender, stderr io.Writ
 	}
 	stopProgress := progress(stderr, c, &done, start, c.quiet)
 	wg.Wait()
-	l := &load{elapsed: time.Since(start), host: hostSince(hostBefore), hist: newHist(), first: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}}
+	// The commands/s are of the commands after the warm-up, in the time
+	// after it.
+	l := &load{elapsed: max(time.Since(warmupEnd), time.Millisecond), host: hostSince(hostBefore), hist: newHist(), first: newHist(), errors: map[string]int64{}, acked: map[uuid.UUID]uint64{}, ran: done.Load()}
 	stopProgress()
 	if err := stopProfiles(); err != nil {
 		return nil, err

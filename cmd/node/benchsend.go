@@ -36,6 +36,19 @@ func (p *inProcess) send(ctx context.Context, cmds []benchCmd, out []benchOut) {
 
 func (p *inProcess) close() {}
 
+// noopSender answers every command at once, with the aggregate's next
+// version: the load generator's floor.
+type noopSender struct{ versions map[uuid.UUID]uint64 }
+
+func (n *noopSender) send(_ context.Context, cmds []benchCmd, out []benchOut) {
+	for i, c := range cmds {
+		n.versions[c.id]++
+		out[i] = benchOut{version: n.versions[c.id]}
+	}
+}
+
+func (n *noopSender) close() {}
+
 // httpSender sends commands over one kept connection: each on its own
 // route as JSON or protobuf, or many at once on the batch route.
 type httpSender struct {
