@@ -107,17 +107,24 @@ func (l *log) last() uint64 {
 	}
 }
 
-// arena holds stored records in pages of pageSize bytes (a record larger
-// than that gets a page of its own size), each record its length as a
-// uvarint, then its bytes. Space is taken with one atomic add on the
-// current page; the append that finds it full makes the next page current.
-// Pages are never freed or written over.
+// arena holds stored records in pages of pageSize bytes, each record its
+// length as a uvarint, then its bytes. Space is taken with one atomic add
+// on the current page; the append that finds it full makes the next page
+// current. A record of more than bigRecord bytes gets a page of its own,
+// beside the others, so that it neither needs a larger page nor leaves
+// the current one half empty. Pages are never freed or written over.
 type arena struct {
 	cur   atomic.Pointer[page]
-	pages [dirSize]atomic.Pointer[pageBlock] // by page number, two levels
+	pages pageDir // by page number
+	bigs  pageDir // the big records' pages, by their own numbers
+	nbigs atomic.Uint32
 }
 
-const pageSize = 1 << 20
+const (
+	pageSize  = 1 << 20
+	bigRecord = pageSize / 4
+	maxPages  = dirSize * dirSize // in each directory
+)
 
 type (
 	page struct {
@@ -126,11 +133,29 @@ type (
 		used atomic.Int64 // may run past len(buf): the page is full then
 	}
 	pageBlock [dirSize]atomic.Pointer[page]
+	pageDir   [dirSize]atomic.Pointer[pageBlock] // two levels
 )
 
-// ref is a record's place: its page's number plus one in the high 32
-// bits, its offset in the page in the low 32.
+// slot returns the place of page no in d, its block made if need be.
+func (d *pageDir) slot(no uint32) *atomic.Pointer[page] {
+	if no >= maxPages {
+		panic("memory journal: out of arena pages") // 2^20 pages of at least a MiB
+	}
+	bp := &d[no/dirSize]
+	b := bp.Load()
+	if b == nil {
+		bp.CompareAndSwap(nil, new(pageBlock))
+		b = bp.Load()
+	}
+	return &b[no%dirSize]
+}
+
+// ref is a record's place: its page's number plus one in bits 32 to 62,
+// its offset in the page in the low 32, and bigRef set for a big record's
+// page.
 type ref uint64
+
+const bigRef ref = 1 << 63
 
 // alloc takes room for a record of size bytes and returns its ref and the
 // slice to write the record into, which the caller fills before the ref
@@ -138,6 +163,13 @@ type ref uint64
 func (a *arena) alloc(size int) (ref, []byte) {
 	n := uvarintLen(uint64(size))
 	total := n + size
+	if total > bigRecord {
+		no := a.nbigs.Add(1) - 1
+		p := &page{no: no, buf: make([]byte, total)}
+		a.bigs.slot(no).Store(p)
+		binary.PutUvarint(p.buf, uint64(size))
+		return bigRef | ref(uint64(no+1)<<32), p.buf[n:n:total]
+	}
 	for {
 		p := a.cur.Load()
 		if p != nil {
@@ -149,7 +181,7 @@ func (a *arena) alloc(size int) (ref, []byte) {
 				return ref(uint64(p.no+1)<<32 | uint64(off)), b[n:n:total]
 			}
 		}
-		a.next(p, total)
+		a.next(p)
 	}
 }
 
@@ -162,33 +194,27 @@ func uvarintLen(x uint64) int {
 }
 
 // next makes the page after p (the first page when p is nil) current:
-// the one another append made for that number, or a new one with room for
-// at least n bytes.
-func (a *arena) next(p *page, n int) {
+// the one another append made for that number, or a new one.
+func (a *arena) next(p *page) {
 	var no uint32
 	if p != nil {
 		no = p.no + 1
 	}
-	if no >= dirSize*dirSize {
-		panic("memory journal: out of arena pages") // 2^20 pages of at least 1 MiB
-	}
-	bp := &a.pages[no/dirSize]
-	b := bp.Load()
-	if b == nil {
-		bp.CompareAndSwap(nil, new(pageBlock))
-		b = bp.Load()
-	}
-	sp := &b[no%dirSize]
+	sp := a.pages.slot(no)
 	if sp.Load() == nil {
-		sp.CompareAndSwap(nil, &page{no: no, buf: make([]byte, max(pageSize, n))})
+		sp.CompareAndSwap(nil, &page{no: no, buf: make([]byte, pageSize)})
 	}
 	a.cur.CompareAndSwap(p, sp.Load())
 }
 
 // bytes returns the stored bytes at r.
 func (a *arena) bytes(r ref) []byte {
+	d := &a.pages
+	if r&bigRef != 0 {
+		d, r = &a.bigs, r&^bigRef
+	}
 	no, off := uint32(r>>32)-1, uint32(r)
-	p := a.pages[no/dirSize].Load()[no%dirSize].Load()
+	p := d[no/dirSize].Load()[no%dirSize].Load()
 	b := p.buf[off:]
 	size, n := binary.Uvarint(b)
 	return b[n : n+int(size) : n+int(size)]
