@@ -74,6 +74,14 @@ func TestCartOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusConflict, status, body)
 	status, body = post("/v1/shop.Cart/ann-1/add-item", `{"sku":"tea","quantity":0,"price":350}`)
 	require.Equal(t, http.StatusConflict, status, body)
+	// Amounts that would take the cart's total past its bound (and, in
+	// enough carts, the sales revenue past int64) are refused.
+	for _, item := range []string{`{"sku":"tea","quantity":999999,"price":350}`, `{"sku":"gold","quantity":1,"price":100000000001}`,
+		`{"sku":"gold","quantity":20,"price":100000000000}`} {
+		status, body = post("/v1/shop.Cart/ann-1/add-item", item)
+		require.Equal(t, http.StatusConflict, status, body)
+		assert.Contains(t, body["message"], "at most", item)
+	}
 
 	var cart struct {
 		Version uint64 `json:"version"`

@@ -43,6 +43,15 @@ var (
 	ErrCheckedOut = errors.New("the cart is checked out")
 	ErrNotInCart  = errors.New("no such item in the cart")
 	ErrBadItem    = errors.New("an item needs a SKU, a quantity from 1 and a price from 0")
+	ErrTooMuch    = errors.New("a cart holds at most 1,000,000 of a SKU, at a price of at most 100,000,000,000 cents, and costs at most 1,000,000,000,000 cents")
+)
+
+// The cart's bounds: they keep a cart's total, and the sales revenue of
+// millions of carts, far from overflowing int64.
+const (
+	MaxQuantity  = 1_000_000
+	MaxPrice     = 100_000_000_000   // cents
+	MaxCartTotal = 1_000_000_000_000 // cents
 )
 
 // Line is one SKU in a cart.
@@ -95,6 +104,19 @@ func (c *Cart) addItem(a AddItem) error {
 		return ErrCheckedOut
 	case a.SKU == "", a.Quantity < 1, a.Price < 0:
 		return fmt.Errorf("%w (got sku %q, quantity %d, price %d)", ErrBadItem, a.SKU, a.Quantity, a.Price)
+	case a.Quantity > MaxQuantity-c.Lines[a.SKU].Quantity, a.Price > MaxPrice:
+		return fmt.Errorf("%w (got quantity %d with %d in the cart, price %d)", ErrTooMuch, a.Quantity, c.Lines[a.SKU].Quantity, a.Price)
+	}
+	// The line takes the new price for all its units.
+	var total int64
+	for sku, l := range c.Lines {
+		if sku != a.SKU {
+			total += int64(l.Quantity) * l.Price // at most 10^12 in all: the bound held at each add
+		}
+	}
+	total += int64(c.Lines[a.SKU].Quantity+a.Quantity) * a.Price // at most 10^17
+	if total > MaxCartTotal {
+		return fmt.Errorf("%w (the cart would cost %d)", ErrTooMuch, total)
 	}
 	return domain.Raise(c, ItemAdded(a))
 }
