@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/factum-dev/factum/actors"
@@ -16,6 +17,8 @@ import (
 	"github.com/factum-dev/factum/eventlog/httplog"
 	"github.com/factum-dev/factum/examples"
 	"github.com/factum-dev/factum/examples/bank"
+	"github.com/factum-dev/factum/journal"
+	jmemory "github.com/factum-dev/factum/journal/memory"
 	"github.com/factum-dev/factum/projections"
 	"github.com/factum-dev/factum/server"
 )
@@ -187,4 +190,47 @@ func TestAPIProjectionsShowParked(t *testing.T) {
 	require.EqualValues(t, 3, got["version"])
 	require.Equal(t, false, picky["retrying"])
 	require.Empty(t, picky["stopped"])
+}
+
+// A projection that stops at an unreadable event (OnUnreadable
+// (StopAtUnreadable)) says so in /v1/projections: stopped, and why,
+// with its position right before the event, and later events unhandled.
+func TestAPIProjectionsShowStopped(t *testing.T) {
+	var handled atomic.Int64
+	p := projections.NewProjection("strict", projections.OnUnreadable(projections.StopAtUnreadable))
+	projections.On(p, func(ctx context.Context, e bank.Deposited, n projections.Notification) error {
+		handled.Add(1)
+		return nil
+	})
+	j, err := jmemory.New(jmemory.Config{})
+	require.NoError(t, err)
+	ts := &testServer{Server: startServer(t, server.Config{SnapshotEvery: -1}, j, p)}
+
+	acct := ts.post(t, "/v1/bank.Account/dave/open", `{"owner":"dave"}`)
+	require.Equal(t, http.StatusOK, acct.status, acct.body)
+	r := ts.post(t, "/v1/bank.Account/dave/deposit", `{"amount":5}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	// A deposit whose bytes are not its type's: corrupt.
+	bad := uuid.New()
+	pos, err := j.Append(context.Background(), bad, 0, []journal.Record{{AggregateID: bad, Version: 1,
+		Type: "bank.Deposited", Time: time.Now(), Data: []byte("not json")}})
+	require.NoError(t, err)
+	r = ts.post(t, "/v1/bank.Account/dave/deposit", `{"amount":7}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+
+	var strict map[string]any
+	require.Eventually(t, func() bool {
+		r := ts.get(t, "/v1/projections")
+		for _, e := range r.body["projections"].([]any) {
+			if e := e.(map[string]any); e["projection"] == "strict" {
+				strict = e
+			}
+		}
+		return strict != nil && strict["stopped"] != nil && strict["stopped"] != ""
+	}, 10*time.Second, 5*time.Millisecond, "the projection stops at the corrupt deposit")
+	require.Contains(t, strict["stopped"], fmt.Sprintf("position %d", pos))
+	require.Contains(t, strict["stopped"], "corrupt")
+	require.EqualValues(t, pos-1, strict["position"], "the checkpoint stays right before it")
+	require.EqualValues(t, 0, strict["parked"])
+	require.EqualValues(t, 1, handled.Load(), "the deposit after it is not handled")
 }
