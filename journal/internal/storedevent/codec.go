@@ -17,9 +17,10 @@ import (
 	"github.com/factum-dev/factum/journal"
 )
 
-// The stored bytes are written and read here with protowire, field by field, rather than through the generated code's
-// reflection: a record with metadata maps (a cluster's writer, the
-// pipeline's headers) cost several microseconds more each way through it.
+// The stored bytes are written and read here with protowire, field by
+// field, rather than through the generated code's reflection: a record
+// with metadata maps (a cluster's writer, the pipeline's headers) cost
+// several microseconds more each way through it.
 // The bytes are a valid encoding of the message (fields in number order,
 // map entries as key-value messages), so proto.Unmarshal reads them, and
 // what proto.Marshal writes decodes here (codec_test.go checks both ways).
