@@ -171,12 +171,7 @@ func TestAPIProjectionsShowParked(t *testing.T) {
 	}
 	var picky map[string]any
 	require.Eventually(t, func() bool {
-		r := ts.get(t, "/v1/projections")
-		for _, e := range r.body["projections"].([]any) {
-			if e := e.(map[string]any); e["projection"] == "picky" {
-				picky = e
-			}
-		}
+		picky = ts.projection(t, "picky")
 		return picky != nil && picky["position_lag"].(float64) == 0 && handled.Load() == 2
 	}, 10*time.Second, 5*time.Millisecond, "the partition goes on past the parked one")
 	require.EqualValues(t, 1, picky["parked"], picky)
@@ -220,12 +215,7 @@ func TestAPIProjectionsShowStopped(t *testing.T) {
 
 	var strict map[string]any
 	require.Eventually(t, func() bool {
-		r := ts.get(t, "/v1/projections")
-		for _, e := range r.body["projections"].([]any) {
-			if e := e.(map[string]any); e["projection"] == "strict" {
-				strict = e
-			}
-		}
+		strict = ts.projection(t, "strict")
 		return strict != nil && strict["stopped"] != nil && strict["stopped"] != ""
 	}, 10*time.Second, 5*time.Millisecond, "the projection stops at the corrupt deposit")
 	require.Contains(t, strict["stopped"], fmt.Sprintf("position %d", pos))
@@ -233,4 +223,17 @@ func TestAPIProjectionsShowStopped(t *testing.T) {
 	require.EqualValues(t, pos-1, strict["position"], "the checkpoint stays right before it")
 	require.EqualValues(t, 0, strict["parked"])
 	require.EqualValues(t, 1, handled.Load(), "the deposit after it is not handled")
+}
+
+// projection returns the /v1/projections entry of the projection named
+// name (its last, with several partitions), or nil.
+func (s *testServer) projection(t *testing.T, name string) map[string]any {
+	t.Helper()
+	var found map[string]any
+	for _, e := range s.get(t, "/v1/projections").body["projections"].([]any) {
+		if e := e.(map[string]any); e["projection"] == name {
+			found = e
+		}
+	}
+	return found
 }
